@@ -1,0 +1,266 @@
+"""CIFAR-10 batches: safe loading, validation, splits, normalisation and flips.
+
+Arrays keep the spec's shapes (X is d×n, Y is K×n) but X is Fortran-ordered: each image is
+one contiguous column, so gathering a mini-batch of columns copies whole rows of memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import mmap
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+K = 10
+D = 3072
+BATCH_DIR = "cifar-10-batches-py"
+TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+TEST_BATCH = "test_batch"
+CLASS_NAMES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
+DTYPES = {"float64": np.float64, "float32": np.float32}
+SPLITS = ("spec", "all")
+
+
+class DataError(Exception):
+    """A dataset file or folder that cannot be used; the message names it and the problem."""
+
+
+def _numpy_dtype(*args):
+    dtype = np.dtype(*args)
+    if dtype.hasobject:
+        raise pickle.UnpicklingError("object arrays are not allowed")
+    return dtype
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Admits only what a CIFAR batch holds: builtins plus plain numpy arrays (and
+    _codecs.encode, which Python 3 uses to write bytes at protocol 2)."""
+
+    _ALLOWED = {
+        ("_codecs", "encode"): codecs.encode,
+        ("numpy.core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
+        ("numpy._core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
+        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "dtype"): _numpy_dtype,
+    }
+
+    def find_class(self, module: str, name: str):
+        try:
+            return self._ALLOWED[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"refuses to load {module}.{name}") from None
+
+
+def _unpickle(path: Path) -> object:
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, expected a CIFAR-10 batch file") from None
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except PermissionError:
+        raise DataError(f"{path}: no permission to read it") from None
+    except OSError as err:
+        raise DataError(f"{path}: cannot read it ({err.strerror or err})") from None
+    if not raw:
+        raise DataError(f"{path}: file is empty")
+    try:
+        return _RestrictedUnpickler(io.BytesIO(raw), encoding="bytes").load()
+    except pickle.UnpicklingError as err:
+        raise DataError(f"{path}: not a CIFAR-10 batch ({err})") from None
+    except EOFError:
+        raise DataError(f"{path}: truncated pickle") from None
+    except Exception as err:  # a corrupt pickle can raise almost anything
+        raise DataError(f"{path}: not a valid pickle ({type(err).__name__}: {err})") from None
+
+
+def _field(batch: dict, key: str):
+    for candidate in (key.encode(), key):
+        if candidate in batch:
+            return batch[candidate]
+    raise KeyError(key)
+
+
+def read_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read one batch file: pixels as uint8 (n, 3072) rows, labels as int64 (n,)."""
+    path = Path(path)
+    batch = _unpickle(path)
+    if not isinstance(batch, dict):
+        raise DataError(f"{path}: expected a dict, found {type(batch).__name__}")
+    try:
+        data = _field(batch, "data")
+        labels = _field(batch, "labels")
+    except KeyError as err:
+        raise DataError(f"{path}: missing key {err.args[0]!r}") from None
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8:
+        found = data.dtype if isinstance(data, np.ndarray) else type(data).__name__
+        raise DataError(f"{path}: 'data' must be a uint8 array, found {found}")
+    if data.ndim != 2 or data.shape[1] != D or data.shape[0] == 0:
+        raise DataError(f"{path}: 'data' must have shape (n, {D}), found {data.shape}")
+    if not isinstance(labels, (list, np.ndarray)) or not all(
+        isinstance(label, (int, np.integer)) and not isinstance(label, bool) for label in labels
+    ):
+        raise DataError(f"{path}: 'labels' must be a list of integers")
+    y = np.asarray(labels, dtype=np.int64).reshape(-1)
+    if y.size != data.shape[0]:
+        raise DataError(f"{path}: {y.size} labels for {data.shape[0]} images")
+    if y.size and (y.min() < 0 or y.max() >= K):
+        raise DataError(f"{path}: labels must lie in 0..{K - 1}, found {y.min()}..{y.max()}")
+    return np.ascontiguousarray(data), y
+
+
+def one_hot(y: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """K×n one-hot matrix of the labels y."""
+    Y = np.zeros((K, y.size), dtype=dtype, order="F")
+    Y[y, np.arange(y.size)] = 1
+    return Y
+
+
+def _prefaulted_empty(shape: tuple[int, int], dtype) -> np.ndarray:
+    """np.empty, but for large arrays on Linux backed by a MAP_POPULATE mapping: the kernel
+    maps all pages at once instead of trapping on each first touch (measured here: 0.09 s
+    instead of 0.56 s to allocate and fill 245 MB)."""
+    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    populate = getattr(mmap, "MAP_POPULATE", 0)
+    if nbytes < 1 << 24 or not populate:
+        return np.empty(shape, dtype=dtype)
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate
+    return np.frombuffer(mmap.mmap(-1, nbytes, flags=flags), dtype=dtype).reshape(shape)
+
+
+def _pixel_stats(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-dimension mean and population std of the pixels/255 of all rows in parts, from
+    exact integer sums (no float copy of the data)."""
+    total = np.zeros(D, dtype=np.int64)
+    squares = np.zeros(D, dtype=np.int64)
+    n = 0
+    for rows in parts:
+        n += rows.shape[0]
+        for start in range(0, rows.shape[0], 2048):
+            chunk = rows[start : start + 2048].astype(np.int64)
+            total += chunk.sum(axis=0)
+            squares += np.einsum("ij,ij->j", chunk, chunk)
+    mean = total / (n * 255.0)
+    std = np.sqrt((n * squares - total * total) / float(n) ** 2) / 255.0
+    return mean.reshape(-1, 1), std.reshape(-1, 1)
+
+
+def _to_unit_interval(rows: np.ndarray, dtype, mean=None, std=None, out=None) -> np.ndarray:
+    """uint8 (n, d) pixels → d×n Fortran-ordered array: x/255, then (x - mean)/std when the
+    training statistics are given, in cache-sized chunks so each entry is touched once."""
+    if out is None:
+        out = _prefaulted_empty(rows.shape, dtype)
+    shift = None if mean is None else mean.reshape(-1).astype(dtype)
+    scale = None if std is None else std.reshape(-1).astype(dtype)
+    for start in range(0, rows.shape[0], 256):
+        chunk = out[start : start + 256]
+        np.divide(rows[start : start + 256], 255.0, out=chunk, casting="unsafe")
+        if shift is not None:
+            chunk -= shift
+            chunk /= scale
+    return out.T
+
+
+def load_batch(
+    path: str | os.PathLike, dtype=np.float64
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The spec's LoadBatch: X (d×n, in [0, 1]), Y (K×n one-hot, X's dtype), y (n labels)."""
+    rows, y = read_batch(path)
+    return _to_unit_interval(rows, dtype), one_hot(y, dtype), y
+
+
+@dataclass
+class Split:
+    X: np.ndarray  # d×n, Fortran-ordered
+    Y: np.ndarray  # K×n one-hot
+    y: np.ndarray  # n labels
+
+    @property
+    def n(self) -> int:
+        return self.y.size
+
+
+@dataclass
+class Splits:
+    train: Split
+    val: Split
+    test: Split
+    mean: np.ndarray  # d×1, training mean
+    std: np.ndarray  # d×1, training std
+
+
+def load_splits(
+    data_dir: str | os.PathLike, split: str = "spec", n_val: int = 1000, dtype=np.float64
+) -> Splits:
+    """The spec's split (batch 1 / batch 2 / test) or Exercise 2.1's (all five batches,
+    the last n_val images for validation), normalised with the training mean and std."""
+    data_dir = Path(data_dir)
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    if split == "spec":
+        train_rows, train_y = read_batch(data_dir / TRAIN_BATCHES[0])
+        val_rows, val_y = read_batch(data_dir / TRAIN_BATCHES[1])
+        train_parts = [train_rows]
+    else:
+        batches = [read_batch(data_dir / name) for name in TRAIN_BATCHES]
+        labels = np.concatenate([y for _, y in batches])
+        if not 1 <= n_val < labels.size:
+            raise ValueError(f"n_val must lie in 1..{labels.size - 1}, got {n_val}")
+        n_train = labels.size - n_val
+        train_y, val_y = labels[:n_train], labels[n_train:]
+        # Keep the uint8 batches as they are (no concatenated copy); only the last one(s)
+        # are split between training and validation.
+        train_parts, val_parts, start = [], [], 0
+        for rows, _ in batches:
+            take = max(0, min(rows.shape[0], n_train - start))
+            train_parts.append(rows[:take])
+            val_parts.append(rows[take:])
+            start += take
+        val_rows = np.concatenate(val_parts)
+        del batches
+    test_rows, test_y = read_batch(data_dir / TEST_BATCH)
+    mean, std = _pixel_stats(train_parts)
+    if np.any(std == 0):
+        raise DataError(f"{data_dir}: a pixel is constant over the training set (std 0)")
+    train_out = _prefaulted_empty((train_y.size, D), dtype)
+    start = 0
+    for rows in train_parts:
+        _to_unit_interval(rows, dtype, mean, std, out=train_out[start : start + rows.shape[0]])
+        start += rows.shape[0]
+    return Splits(
+        train=Split(train_out.T, one_hot(train_y, dtype), train_y),
+        val=Split(_to_unit_interval(val_rows, dtype, mean, std), one_hot(val_y, dtype), val_y),
+        test=Split(_to_unit_interval(test_rows, dtype, mean, std), one_hot(test_y, dtype), test_y),
+        mean=mean,
+        std=std,
+    )
+
+
+def flip_indices() -> np.ndarray:
+    """Permutation of the 3072 entries of an image vector that flips it horizontally
+    (the spec's inds_flip, Exercise 2.1b)."""
+    rows = np.arange(32).reshape(32, 1)
+    reversed_cols = np.arange(31, -1, -1).reshape(1, 32)
+    channel = (32 * rows + reversed_cols).reshape(-1)
+    return np.concatenate([channel, 1024 + channel, 2048 + channel])
+
+
+def subset(split: Split, n: int) -> Split:
+    """The first n examples of a split (for quick runs and checks)."""
+    return Split(np.asfortranarray(split.X[:, :n]), np.asfortranarray(split.Y[:, :n]), split.y[:n])

@@ -1,0 +1,74 @@
+"""Shared fixtures: small generated CIFAR-format batches and the real archive."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_ARCHIVE = ROOT.parent / "shared" / "Datasets" / "cifar-10-python.tar.gz"
+
+
+def batch_dict(n: int, seed: int, label: str = "training batch") -> dict:
+    """A batch as the official files hold it: bytes keys, uint8 rows, a list of int labels."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, size=n)
+    # Class-dependent pixels so that a classifier can learn something from tiny data.
+    base = rng.integers(0, 256, size=(10, 3072))
+    data = np.clip(base[labels] + rng.normal(0, 40, size=(n, 3072)), 0, 255).astype(np.uint8)
+    return {
+        b"batch_label": label.encode(),
+        b"labels": [int(v) for v in labels],
+        b"data": data,
+        b"filenames": [f"img_{seed}_{i}.png".encode() for i in range(n)],
+    }
+
+
+def write_batch(path: Path, batch: dict) -> Path:
+    path.write_bytes(pickle.dumps(batch, protocol=2))
+    return path
+
+
+def make_data_dir(folder: Path, n: int = 200) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(1, 6):
+        write_batch(folder / f"data_batch_{i}", batch_dict(n, seed=i))
+    write_batch(folder / "test_batch", batch_dict(n, seed=99, label="testing batch"))
+    return folder
+
+
+@pytest.fixture
+def tiny_data_dir(tmp_path) -> Path:
+    """Five training batches and a test batch of 200 generated images each."""
+    return make_data_dir(tmp_path / "cifar-10-batches-py")
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    """The real CIFAR-10 folder (unpacked from the shared archive on first use)."""
+    from engine import archive
+
+    candidates = [os.environ.get("LINCLF_DATA"), ROOT / "Datasets" / "cifar-10-batches-py"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    target = ROOT / "Datasets" / "cifar-10-batches-py"
+    if (target.parent / archive.ARCHIVE_NAME).is_file():
+        return archive.locate(target)
+    if SHARED_ARCHIVE.is_file():
+        archive.safe_extract(SHARED_ARCHIVE, target.parent)
+        return target
+    if os.environ.get("CI"):
+        pytest.fail("CI must provide the CIFAR-10 archive (see .ci/run)")
+    pytest.skip("the CIFAR-10 archive is not available here")
+
+
+@pytest.fixture(scope="session")
+def real_splits(real_data_dir):
+    from engine.data import load_splits
+
+    return load_splits(real_data_dir)

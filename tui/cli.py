@@ -1,0 +1,354 @@
+"""The `linclf` command line (Typer). Heavy modules are imported inside the commands."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="linclf",
+    help="Train, check and watch a one-layer classifier on CIFAR-10 (DD2424 Assignment 1).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Find, fetch and unpack CIFAR-10.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Head(str, Enum):
+    softmax = "softmax"
+    sigmoid = "sigmoid"
+
+
+class DType(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+class SplitName(str, Enum):
+    spec = "spec"
+    all = "all"
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: one line, exit 2."""
+
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="The cifar-10-batches-py folder. Default: $LINCLF_DATA, else "
+        "Datasets/cifar-10-batches-py (unpacked from Datasets/cifar-10-python.tar.gz if needed).",
+        show_default=False,
+    ),
+]
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _locate_data(data_dir: Path | None, interactive: bool) -> Path:
+    """The data folder; on a terminal, offer to fetch it when it is missing."""
+    from engine import archive
+
+    try:
+        return archive.locate(data_dir)
+    except archive.MissingData:
+        if not interactive or not typer.confirm(
+            "CIFAR-10 is not here. Download it now (about 163 MB)?", default=False, err=True
+        ):
+            raise
+    return fetch_with_progress(data_dir)
+
+
+def fetch_with_progress(data_dir: Path | None) -> Path:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from engine import archive
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=_stderr_console(),
+    ) as progress:
+        task = progress.add_task("Downloading CIFAR-10", total=None)
+
+        def report(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return archive.fetch(data_dir, progress=report)
+
+
+@data_app.command("fetch")
+def data_fetch(data_dir: DataDirOption = None) -> None:
+    """Download the official archive, verify its MD5 and unpack it into Datasets/."""
+    folder = fetch_with_progress(data_dir)
+    typer.echo(f"CIFAR-10 is ready in {folder}")
+
+
+@data_app.command("where")
+def data_where(data_dir: DataDirOption = None) -> None:
+    """Print the data folder linclf would read (unpacking the archive if needed)."""
+    from engine import archive
+
+    typer.echo(archive.locate(data_dir))
+
+
+class _EpochPrinter:
+    """Per-epoch output: a rich table row and progress bar on a terminal, one plain line
+    per epoch otherwise (log files get no progress-bar noise)."""
+
+    COLUMNS = (
+        "epoch",
+        "train loss",
+        "train cost",
+        "train acc",
+        "val loss",
+        "val cost",
+        "val acc",
+        "seconds",
+    )
+
+    def __init__(self, n_epochs: int, stream, rich_output: bool):
+        self.n_epochs = n_epochs
+        self.stream = stream
+        self.progress = None
+        if rich_output:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            console = Console(file=stream, highlight=False)
+            self.progress = Progress(
+                TextColumn("training"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("epochs"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=console,
+            )
+            self.task = self.progress.add_task("train", total=n_epochs)
+
+    def __enter__(self):
+        if self.progress:
+            self.progress.start()
+            self.progress.console.print(" ".join(f"{c:>10}" for c in self.COLUMNS), style="bold")
+        return self
+
+    def __exit__(self, *exc):
+        if self.progress:
+            self.progress.stop()
+
+    def row(self, s) -> None:
+        cells = (
+            f"{s.epoch:>10d}",
+            *(f"{v:>10.4f}" for v in (s.train_loss, s.train_cost)),
+            f"{s.train_acc:>10.2%}",
+            *(f"{v:>10.4f}" for v in (s.val_loss, s.val_cost)),
+            f"{s.val_acc:>10.2%}",
+            f"{s.seconds:>10.2f}",
+        )
+        if self.progress:
+            self.progress.console.print(" ".join(cells))
+            self.progress.advance(self.task)
+        else:
+            print(
+                f"epoch {s.epoch}/{self.n_epochs} train_loss={s.train_loss:.4f} "
+                f"train_cost={s.train_cost:.4f} train_acc={s.train_acc:.4f} "
+                f"val_loss={s.val_loss:.4f} val_cost={s.val_cost:.4f} val_acc={s.val_acc:.4f} "
+                f"seconds={s.seconds:.2f}",
+                file=self.stream,
+                flush=True,
+            )
+
+
+class _StopOnSignal:
+    """SIGINT/SIGTERM: finish the current epoch, then stop; a second signal stops at once."""
+
+    def __init__(self, training):
+        self.training = training
+        self.received: int | None = None
+        self.previous = {}
+
+    def _handle(self, signum, frame):
+        self.training.stop(finish_epoch=self.received is None)
+        self.received = signum
+
+    def __enter__(self):
+        for signum in SIGNAL_EXIT:
+            self.previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+
+@app.command()
+def train(
+    lam: Annotated[float, typer.Option(help="L2 regularisation λ (eq. 5).")] = 0.0,
+    eta: Annotated[float, typer.Option(help="Learning rate η (eqs. 8–9).")] = 0.001,
+    n_batch: Annotated[int, typer.Option(help="Mini-batch size.")] = 100,
+    n_epochs: Annotated[int, typer.Option(help="Passes over the training set.")] = 40,
+    seed: Annotated[int, typer.Option(help="Seed of the one random generator.")] = 42,
+    head: Annotated[
+        Head,
+        typer.Option(
+            help="softmax + cross-entropy, or sigmoid + multiple binary cross-entropy (Ex. 2.2)."
+        ),
+    ] = Head.softmax,
+    dtype: Annotated[DType, typer.Option(help="Floating-point type.")] = DType.float64,
+    shuffle: Annotated[bool, typer.Option(help="Shuffle the training set each epoch.")] = True,
+    flip: Annotated[
+        bool,
+        typer.Option(help="Flip each drawn image horizontally with probability 0.5 (Ex. 2.1b)."),
+    ] = False,
+    decay_every: Annotated[
+        int,
+        typer.Option(help="Multiply eta by --decay-factor every N epochs (Ex. 2.1d); 0 = never."),
+    ] = 0,
+    decay_factor: Annotated[float, typer.Option(help="Step-decay factor.")] = 0.1,
+    split: Annotated[
+        SplitName,
+        typer.Option(
+            help="spec: batch 1 / batch 2 / test; all: all five batches less --n-val (Ex. 2.1a)."
+        ),
+    ] = SplitName.spec,
+    n_val: Annotated[int, typer.Option(help="Validation images held out with --split all.")] = 1000,
+    out: Annotated[Path, typer.Option(help="Folder for run folders.")] = Path("outputs"),
+    data_dir: DataDirOption = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print one JSON object on stdout (human output goes to stderr)."
+        ),
+    ] = False,
+    plots: Annotated[bool, typer.Option(help="Save PNG plots in the run folder.")] = True,
+) -> None:
+    """Train with mini-batch gradient descent and save a run folder under --out."""
+    from engine.train import TrainConfig
+
+    config = TrainConfig(
+        lam=lam,
+        eta=eta,
+        n_batch=n_batch,
+        n_epochs=n_epochs,
+        seed=seed,
+        head=head.value,
+        dtype=dtype.value,
+        shuffle=shuffle,
+        flip=flip,
+        decay_factor=decay_factor,
+        decay_every=decay_every,
+        split=split.value,
+        n_val=n_val,
+    )
+    config.validate()
+    human = sys.stderr if as_json else sys.stdout
+    folder = _locate_data(data_dir, interactive=sys.stdin.isatty() and human.isatty())
+
+    from engine.data import DTYPES, load_splits
+    from engine.runs import RunRecorder
+    from engine.train import Training
+
+    data = load_splits(folder, split=config.split, n_val=config.n_val, dtype=DTYPES[config.dtype])
+    training = Training(data, config)
+    recorder = RunRecorder(out, training)
+    with (
+        _StopOnSignal(training) as signals,
+        _EpochPrinter(config.n_epochs, human, human.isatty()) as printer,
+    ):
+        for stats in training:
+            printer.row(stats)
+            recorder.record()
+    status = "interrupted" if signals.received is not None else training.status
+    result = recorder.finish(status, plots=plots)
+    if as_json:
+        from engine.runs import to_json
+
+        print(to_json(result))
+    messages = {
+        "diverged": f"diverged: the cost became {training.history[-1].train_cost} at epoch "
+        f"{training.history[-1].epoch}"
+        if training.history
+        else "diverged",
+        "interrupted": f"interrupted after {len(training.history)} epochs",
+    }
+    if status in messages:
+        print(messages[status], file=human)
+    if result["test_acc"] is not None:
+        print(f"test accuracy: {result['test_acc']:.2%}", file=human)
+    print(f"run folder: {recorder.dir}", file=human)
+    if signals.received is not None:
+        raise typer.Exit(SIGNAL_EXIT[signals.received])
+    if status == "diverged":
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    """Errors that are the user's input, not linclf's bugs (imported only once raised)."""
+    known = [UsageError]
+    for module, name in (
+        ("engine.data", "DataError"),
+        ("engine.train", "ConfigError"),
+        ("engine.runs", "RunDirError"),
+    ):
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            known.append(getattr(loaded, name))
+    return tuple(known)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; known errors become one line on stderr and an exit code."""
+    command = typer.main.get_command(app)
+    prog = "linclf"
+    try:
+        result = command.main(args=argv, prog_name=prog, standalone_mode=False)
+    except Exception as err:  # noqa: BLE001 - sorted into known kinds below
+        if hasattr(err, "format_message") and hasattr(err, "exit_code"):
+            if type(err).__name__ == "NoArgsIsHelpError":
+                return 0
+            print(f"{prog}: error: {err.format_message()}", file=sys.stderr)
+            return err.exit_code
+        if isinstance(err, typer.Abort):
+            print(f"{prog}: aborted", file=sys.stderr)
+            return EXIT_FAILED
+        if isinstance(err, _known_errors()):
+            print(f"{prog}: error: {err}", file=sys.stderr)
+            return EXIT_FAILED if isinstance(err, OSError) else EXIT_USAGE
+        raise
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script entry point for `linclf`."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
