@@ -252,6 +252,14 @@ def load_splits(
     )
 
 
+def training_sample(data_dir: str | os.PathLike, n: int, dtype=np.float64):
+    """The first n images of the spec's training batch, normalised exactly as in training
+    (with the whole batch's mean and std), without loading the other splits."""
+    rows, y = read_batch(Path(data_dir) / TRAIN_BATCHES[0])
+    mean, std = _pixel_stats([rows])
+    return _to_unit_interval(rows[:n], dtype, mean, std), y[:n]
+
+
 def flip_indices() -> np.ndarray:
     """Permutation of the 3072 entries of an image vector that flips it horizontally
     (the spec's inds_flip, Exercise 2.1b)."""

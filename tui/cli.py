@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from enum import Enum
@@ -307,6 +308,112 @@ def train(
         raise typer.Exit(SIGNAL_EXIT[signals.received])
     if status == "diverged":
         raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def check(
+    tol: Annotated[
+        float, typer.Option(help="Pass threshold on the max relative error, float64 cases.")
+    ] = 1e-8,
+    tol32: Annotated[float, typer.Option(help="Pass threshold for the float32 cases.")] = 1e-2,
+    synthetic: Annotated[bool, typer.Option(help="Use random inputs instead of CIFAR-10.")] = False,
+    data_dir: DataDirOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
+) -> None:
+    """Check the analytic gradients against PyTorch autograd; exit 1 if any case fails."""
+    import math
+
+    for name, value in (("tol", tol), ("tol32", tol32)):
+        if not (math.isfinite(value) and value > 0):
+            raise UsageError(f"--{name} must be a positive number, got {value}")
+    from engine import archive, gradcheck
+    from engine.data import training_sample
+
+    n = max(case.n for case in gradcheck.DEFAULT_CASES)
+    source = "synthetic inputs"
+    if synthetic:
+        X, y = gradcheck.synthetic_inputs(n=n)
+    else:
+        try:
+            folder = archive.locate(data_dir)
+        except archive.MissingData:
+            if data_dir is not None:
+                raise
+            print("No CIFAR-10 data found: checking on synthetic inputs.", file=sys.stderr)
+            X, y = gradcheck.synthetic_inputs(n=n)
+        else:
+            X, y = training_sample(folder, n)
+            source = f"the first {n} training images of {folder}"
+    results = gradcheck.run_checks(X, y, tol=tol, tol32=tol32)
+    passed = all(r.passed for r in results)
+    if as_json:
+        print(
+            json.dumps(
+                {"passed": passed, "source": source, "cases": [r.to_dict() for r in results]},
+                indent=2,
+            )
+        )
+    else:
+        _print_check_table(results, source)
+    if not passed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print_check_table(results, source: str) -> None:
+    headers = (
+        "case",
+        "head",
+        "lam",
+        "d",
+        "n",
+        "dtype",
+        "abs err W",
+        "abs err b",
+        "rel err W",
+        "rel err b",
+        "tol",
+        "result",
+    )
+
+    def cells(r):
+        return (
+            r.name,
+            r.head,
+            f"{r.lam:g}",
+            str(r.d),
+            str(r.n),
+            r.dtype,
+            f"{r.max_abs_err_W:.2e}",
+            f"{r.max_abs_err_b:.2e}",
+            f"{r.max_rel_err_W:.2e}",
+            f"{r.max_rel_err_b:.2e}",
+            f"{r.tol:.0e}",
+            "pass" if r.passed else "FAIL",
+        )
+
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"Analytic vs autograd gradients ({source})")
+        for header in headers:
+            table.add_column(
+                header, justify="left" if header in ("case", "head", "dtype") else "right"
+            )
+        for r in results:
+            row = list(cells(r))
+            row[-1] = "[green]pass[/]" if r.passed else "[bold red]FAIL[/]"
+            table.add_row(*row)
+        Console().print(table)
+    else:
+        print(f"# analytic vs autograd gradients ({source})")
+        print("\t".join(headers))
+        for r in results:
+            print("\t".join(cells(r)))
+    failed = sum(not r.passed for r in results)
+    print(f"{len(results) - failed} passed, {failed} failed")
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
