@@ -416,6 +416,17 @@ def _print_check_table(results, source: str) -> None:
     print(f"{len(results) - failed} passed, {failed} failed")
 
 
+@app.command()
+def tui(
+    data_dir: DataDirOption = None,
+    out: Annotated[Path, typer.Option(help="Folder for run folders.")] = Path("outputs"),
+) -> None:
+    """Open the training monitor (Textual): form, live epochs, curves, gradient check."""
+    from tui.app import LinclfApp
+
+    LinclfApp(data_dir=data_dir, out=out).run()
+
+
 def _known_errors() -> tuple[type[BaseException], ...]:
     """Errors that are the user's input, not linclf's bugs (imported only once raised)."""
     known = [UsageError]
@@ -455,6 +466,11 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:
     """Console-script entry point for `linclf`."""
     sys.exit(main())
+
+
+def run_tui() -> None:
+    """Console-script entry point for `linclf-tui` (same as `linclf tui`)."""
+    sys.exit(main(["tui", *sys.argv[1:]]))
 
 
 if __name__ == "__main__":

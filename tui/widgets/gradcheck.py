@@ -1,0 +1,53 @@
+"""The gradient-check panel: the cases of `linclf check`, max relative errors, pass/fail."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Button, DataTable, Static
+
+COLUMNS = ("case", "head", "λ", "d", "n", "dtype", "rel err W", "rel err b", "result")
+
+
+class GradcheckPanel(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Button("Run gradient check (c)", id="run-check", compact=True)
+        yield Static("Analytic gradients vs PyTorch autograd: press c.", id="check-status")
+        yield DataTable(id="check-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*COLUMNS)
+
+    def running(self) -> None:
+        self.query_one("#run-check", Button).disabled = True
+        self.query_one("#check-status", Static).update("Checking…")
+
+    def failed(self, message: str) -> None:
+        self.query_one("#run-check", Button).disabled = False
+        self.query_one("#check-status", Static).update(Text(message, style="bold red"))
+
+    def show(self, results, source: str) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in results:
+            verdict = (
+                Text("pass", style="bold green") if r.passed else Text("FAIL", style="bold red")
+            )
+            table.add_row(
+                r.name,
+                r.head,
+                f"{r.lam:g}",
+                str(r.d),
+                str(r.n),
+                r.dtype,
+                f"{r.max_rel_err_W:.1e}",
+                f"{r.max_rel_err_b:.1e}",
+                verdict,
+            )
+        failed = sum(not r.passed for r in results)
+        summary = f"{len(results) - failed} passed, {failed} failed · inputs: {source}"
+        self.query_one("#check-status", Static).update(
+            Text(summary, style="green" if not failed else "bold red")
+        )
+        self.query_one("#run-check", Button).disabled = False

@@ -1,0 +1,92 @@
+"""Run history: this session's runs and earlier run folders; overlay their curves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from engine.runs import list_runs, load_run
+from tui.widgets.curves import Curves
+from tui.widgets.epochs import EpochTable
+
+
+class RunsPanel(Vertical):
+    """Highlight a run to see its table and curves; space marks runs to overlay."""
+
+    BINDINGS = [("space", "toggle_mark", "Overlay")]
+
+    def __init__(self, out: Path, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.out = out
+        self.runs: dict[str, dict] = {}
+        self.marked: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Runs in outputs/ (enter: show · space: overlay)", id="runs-help")
+        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        yield EpochTable(id="run-epochs")
+        yield Curves(id="run-curves")
+
+    def on_mount(self) -> None:
+        self.query_one("#runs-table", DataTable).add_columns(
+            "", "run", "status", "epochs", "test acc"
+        )
+        self.reload()
+
+    def reload(self) -> None:
+        table = self.query_one("#runs-table", DataTable)
+        table.clear()
+        self.runs = {}
+        for folder in list_runs(self.out):
+            try:
+                run = load_run(folder)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # an unreadable folder is not worth a crash; skip it
+            key = str(folder)
+            self.runs[key] = run
+            acc = run.get("test_acc")
+            table.add_row(
+                "*" if key in self.marked else "",
+                folder.name,
+                run.get("status", "?"),
+                str(len(run["history"])),
+                f"{acc:.2%}" if acc is not None else "–",
+                key=key,
+            )
+        self.marked = [key for key in self.marked if key in self.runs]
+
+    def _highlighted(self) -> str | None:
+        table = self.query_one("#runs-table", DataTable)
+        if not self.runs or table.cursor_row < 0:
+            return None
+        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+
+    def _show(self) -> None:
+        key = self._highlighted()
+        if key is None:
+            return
+        self.query_one("#run-epochs", EpochTable).show(self.runs[key]["history"])
+        keys = [key] + [k for k in self.marked if k != key]
+        series = [
+            (Path(k).name[-24:] if len(keys) > 1 else "", self.runs[k]["history"]) for k in keys
+        ]
+        self.query_one("#run-curves", Curves).show(series)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "runs-table":
+            self._show()
+
+    def action_toggle_mark(self) -> None:
+        key = self._highlighted()
+        if key is None:
+            return
+        if key in self.marked:
+            self.marked.remove(key)
+        else:
+            self.marked.append(key)
+        table = self.query_one("#runs-table", DataTable)
+        table.update_cell(key, table.ordered_columns[0].key, "*" if key in self.marked else "")
+        self._show()
