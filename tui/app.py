@@ -35,8 +35,9 @@ from tui.widgets.runs import RunsPanel
 from tui.widgets.templates import TemplatesView
 
 TABS = ("train", "check", "templates", "runs")
-# At most this many epoch messages per second reach the UI; faster runs arrive in batches.
-POST_INTERVAL = 0.1
+# Epoch updates reach the UI at most every POST_INTERVAL seconds (faster runs arrive in
+# batches): each one redraws the table and the plot, work the training thread waits for.
+POST_INTERVAL = 0.5
 HELP = """\
 s  start training with the form's settings      x  stop (keeps finished epochs)
 c  run the gradient check                       a  loss / cost / accuracy curves
@@ -82,6 +83,7 @@ class LinclfApp(App):
         self.history: list[EpochStats] = []
         self.run_dir: Path | None = None
         self.last_summary: dict | None = None
+        self.n_epochs = 0
         self._data_cache: dict[tuple, object] = {}
         self._quitting = False
         self._stop_status = "stopped"
@@ -95,7 +97,8 @@ class LinclfApp(App):
                 with TabPane("1 Train", id="train"):
                     with Vertical():
                         yield RunStatus("Idle: set the form, then press s.", id="run-status")
-                        yield ProgressBar(id="progress", show_eta=False)
+                        # A set total: an indeterminate bar would animate while idle.
+                        yield ProgressBar(total=1, id="progress", show_eta=False)
                         yield Static("", id="run-message")
                         yield EpochTable(id="epochs")
                         yield Curves(id="curves")
@@ -263,16 +266,17 @@ class LinclfApp(App):
 
     def on_run_started(self, event: RunStarted) -> None:
         self.run_dir = event.run_dir
+        self.n_epochs = event.config.n_epochs
         self._message(f"Training · run folder {event.run_dir}")
-        self.query_one(RunStatus).show_progress([], event.config.n_epochs)
+        self.query_one(ProgressBar).update(total=self.n_epochs, progress=0)
+        self.query_one(RunStatus).show_progress([], self.n_epochs)
 
     def on_epochs_done(self, event: EpochsDone) -> None:
         self.history.extend(event.rows)
-        n_epochs = self.training.config.n_epochs if self.training else len(self.history)
         self.query_one(EpochTable).extend(event.rows)
         self.query_one("#curves", Curves).show([("", self.history)])
         self.query_one(ProgressBar).update(progress=len(self.history))
-        self.query_one(RunStatus).show_progress(self.history, n_epochs)
+        self.query_one(RunStatus).show_progress(self.history, self.n_epochs)
 
     def on_run_finished(self, event: RunFinished) -> None:
         summary = self.last_summary = event.summary
