@@ -24,6 +24,11 @@ from engine.model import (
 MAX_EPOCHS = 100_000
 MAX_ETA = 1e6
 MAX_LAM = 1e6
+# A run has diverged when its cost is NaN or inf, or above this: the cost starts near
+# log(10) = 2.3; the spec's worst setting (eta 0.1) peaks near 10, eta 10 near 700, while
+# eta 1000 with lam 0 reaches 1e4 to 1e5 and stays finite (softmax is shift-invariant, so
+# without λ the scores grow without ever overflowing).
+DIVERGED_COST = 1e3
 
 
 class ConfigError(ValueError):
@@ -122,8 +127,11 @@ class EpochStats:
         return asdict(self)
 
     @property
-    def finite(self) -> bool:
-        return math.isfinite(self.train_cost) and math.isfinite(self.val_cost)
+    def diverged(self) -> bool:
+        return not all(
+            math.isfinite(cost) and cost <= DIVERGED_COST
+            for cost in (self.train_cost, self.val_cost)
+        )
 
 
 def evaluate(net: dict, split: Split, lam: float, head: str) -> tuple[float, float, float]:
@@ -140,7 +148,8 @@ class Training:
     Randomness comes from default_rng(config.seed), drawn in the spec's order: W, then b,
     then one permutation per epoch (and, with flips, the flip coins of each mini-batch).
     `stop()` may be called from another thread; the run then ends between mini-batches, and
-    `net` always holds the parameters after the last completed epoch.
+    `net` always holds the parameters after the last completed epoch. A diverged epoch (see
+    DIVERGED_COST) is recorded, ends the run, and `net` keeps the epoch before it.
     """
 
     def __init__(self, data: Splits, config: TrainConfig, init_net: dict | None = None):
@@ -208,7 +217,7 @@ class Training:
                 break
             stats = self._epoch_stats(epoch, eta, started)
             self.history.append(stats)
-            if not stats.finite:
+            if stats.diverged:
                 self._restore(saved)
                 self.status = "diverged"
                 yield stats

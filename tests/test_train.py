@@ -84,7 +84,7 @@ def test_divergence_stops_and_keeps_finite_parameters(tiny):
         warnings.simplefilter("error")  # no RuntimeWarning may reach the terminal
         history = training.run()
     assert training.status == "diverged"
-    assert not history[-1].finite and all(s.finite for s in history[:-1])
+    assert history[-1].diverged and not any(s.diverged for s in history[:-1])
     assert len(history) < 20
     assert np.all(np.isfinite(training.net["W"]))
 
@@ -112,6 +112,14 @@ def test_invalid_configurations_are_refused(tiny, changes, field):
     assert field in config.problems(n_train=200)
     with pytest.raises(ConfigError, match=field):
         Training(tiny, config)
+
+
+def test_huge_but_finite_cost_counts_as_diverged(tiny):
+    training = Training(tiny, TrainConfig(eta=1000, n_batch=20, n_epochs=5))
+    history = training.run()
+    assert training.status == "diverged" and len(history) == 1
+    costs = (history[0].train_cost, history[0].val_cost)
+    assert all(np.isfinite(costs)) and max(costs) > 1e3
 
 
 def test_step_decay_schedule():

@@ -123,7 +123,7 @@ class LinclfApp(App):
 
     def _hangup(self) -> None:
         self._stop_status = "interrupted"
-        self.action_quit()
+        self.call_later(self.action_quit)
 
     # ---------------------------------------------------------------- actions
     def action_tab(self, tab: str) -> None:

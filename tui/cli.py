@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from enum import Enum
@@ -279,23 +280,23 @@ def train(
     data = load_splits(folder, split=config.split, n_val=config.n_val, dtype=DTYPES[config.dtype])
     training = Training(data, config)
     recorder = RunRecorder(out, training)
-    with (
-        _StopOnSignal(training) as signals,
-        _EpochPrinter(config.n_epochs, human, human.isatty()) as printer,
-    ):
-        for stats in training:
-            printer.row(stats)
-            recorder.record()
-    status = "interrupted" if signals.received is not None else training.status
-    result = recorder.finish(status, plots=plots)
+    # Signals stay caught while the run is saved: a second Ctrl-C cannot cut the saving short.
+    with _StopOnSignal(training) as signals:
+        with _EpochPrinter(config.n_epochs, human, human.isatty()) as printer:
+            for stats in training:
+                printer.row(stats)
+                recorder.record()
+        status = "interrupted" if signals.received is not None else training.status
+        result = recorder.finish(status, plots=plots)
     if as_json:
         from engine.runs import to_json
 
         print(to_json(result))
+    last = training.history[-1] if training.history else None
     messages = {
-        "diverged": f"diverged: the cost became {training.history[-1].train_cost} at epoch "
-        f"{training.history[-1].epoch}"
-        if training.history
+        "diverged": f"diverged at epoch {last.epoch}: training cost {last.train_cost:.4g}, "
+        f"validation cost {last.val_cost:.4g}"
+        if last
         else "diverged",
         "interrupted": f"interrupted after {len(training.history)} epochs",
     }
@@ -459,7 +460,14 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(err, _known_errors()):
             print(f"{prog}: error: {err}", file=sys.stderr)
             return EXIT_FAILED if isinstance(err, OSError) else EXIT_USAGE
-        raise
+        if os.environ.get("LINCLF_DEBUG"):
+            raise
+        print(
+            f"{prog}: internal error: {type(err).__name__}: {err} "
+            "(LINCLF_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return result if isinstance(result, int) else 0
 
 
