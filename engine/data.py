@@ -200,16 +200,21 @@ class Split:
 class Splits:
     train: Split
     val: Split
-    test: Split
+    test: Split | None  # None when loaded without it (model selection never sees it)
     mean: np.ndarray  # d×1, training mean
     std: np.ndarray  # d×1, training std
 
 
 def load_splits(
-    data_dir: str | os.PathLike, split: str = "spec", n_val: int = 1000, dtype=np.float64
+    data_dir: str | os.PathLike,
+    split: str = "spec",
+    n_val: int = 1000,
+    dtype=np.float64,
+    with_test: bool = True,
 ) -> Splits:
     """The spec's split (batch 1 / batch 2 / test) or Exercise 2.1's (all five batches,
-    the last n_val images for validation), normalised with the training mean and std."""
+    the last n_val images for validation), normalised with the training mean and std.
+    with_test=False does not even read the test batch."""
     data_dir = Path(data_dir)
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
@@ -221,7 +226,10 @@ def load_splits(
         batches = [read_batch(data_dir / name) for name in TRAIN_BATCHES]
         labels = np.concatenate([y for _, y in batches])
         if not 1 <= n_val < labels.size:
-            raise ValueError(f"n_val must lie in 1..{labels.size - 1}, got {n_val}")
+            raise DataError(
+                f"{data_dir}: n_val must lie in 1..{labels.size - 1} (the training "
+                f"batches hold {labels.size} images), got {n_val}"
+            )
         n_train = labels.size - n_val
         train_y, val_y = labels[:n_train], labels[n_train:]
         # Keep the uint8 batches as they are (no concatenated copy); only the last one(s)
@@ -234,7 +242,6 @@ def load_splits(
             start += take
         val_rows = np.concatenate(val_parts)
         del batches
-    test_rows, test_y = read_batch(data_dir / TEST_BATCH)
     mean, std = _pixel_stats(train_parts)
     if np.any(std == 0):
         raise DataError(f"{data_dir}: a pixel is constant over the training set (std 0)")
@@ -243,10 +250,14 @@ def load_splits(
     for rows in train_parts:
         _to_unit_interval(rows, dtype, mean, std, out=train_out[start : start + rows.shape[0]])
         start += rows.shape[0]
+    test = None
+    if with_test:
+        test_rows, test_y = read_batch(data_dir / TEST_BATCH)
+        test = Split(_to_unit_interval(test_rows, dtype, mean, std), one_hot(test_y, dtype), test_y)
     return Splits(
         train=Split(train_out.T, one_hot(train_y, dtype), train_y),
         val=Split(_to_unit_interval(val_rows, dtype, mean, std), one_hot(val_y, dtype), val_y),
-        test=Split(_to_unit_interval(test_rows, dtype, mean, std), one_hot(test_y, dtype), test_y),
+        test=test,
         mean=mean,
         std=std,
     )
@@ -267,6 +278,23 @@ def flip_indices() -> np.ndarray:
     reversed_cols = np.arange(31, -1, -1).reshape(1, 32)
     channel = (32 * rows + reversed_cols).reshape(-1)
     return np.concatenate([channel, 1024 + channel, 2048 + channel])
+
+
+def shift_indices(max_shift: int) -> np.ndarray:
+    """For every translation (dy, dx) with |dy|, |dx| <= max_shift, the source entry of each of
+    the 3072 entries of the shifted image; D (one past the end) marks pixels shifted in from
+    outside, which read a zero (the training mean, after normalisation). Shape (n_shifts, D)."""
+    rows, cols = np.meshgrid(np.arange(32), np.arange(32), indexing="ij")
+    maps = []
+    for dy in range(-max_shift, max_shift + 1):
+        for dx in range(-max_shift, max_shift + 1):
+            src_r, src_c = rows - dy, cols - dx
+            inside = (src_r >= 0) & (src_r < 32) & (src_c >= 0) & (src_c < 32)
+            channel = np.where(inside, 32 * src_r + src_c, -1).reshape(-1)
+            maps.append(
+                np.concatenate([np.where(channel >= 0, channel + 1024 * c, D) for c in range(3)])
+            )
+    return np.stack(maps)
 
 
 def subset(split: Split, n: int) -> Split:

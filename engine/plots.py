@@ -17,7 +17,8 @@ from engine.model import probabilities, scores  # noqa: E402
 from engine.runs import atomic_write  # noqa: E402
 
 
-def _save(fig, path: Path) -> None:
+def save_figure(fig, path: Path) -> None:
+    """Save as PNG (atomically) and release the figure."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -46,6 +47,32 @@ def curves_figure(history, title: str = ""):
         ax.set_title(f"{kind} {title}".strip())
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+    return fig
+
+
+def side_by_side_curves(series, kind: str = "loss"):
+    """One panel per (title, history): training and validation `kind` per epoch."""
+    fig, axes = plt.subplots(1, len(series), figsize=(5 * len(series), 4), sharey=True)
+    for ax, (title, history) in zip(np.atleast_1d(axes), series):
+        epochs = [s.epoch for s in history]
+        ax.plot(
+            epochs,
+            [getattr(s, f"train_{kind}") for s in history],
+            color="tab:green",
+            label="training",
+        )
+        ax.plot(
+            epochs,
+            [getattr(s, f"val_{kind}") for s in history],
+            color="tab:red",
+            label="validation",
+        )
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(kind)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
         ax.legend()
     return fig
 
@@ -91,11 +118,11 @@ def histogram_figure(p_true: np.ndarray, correct: np.ndarray, head: str):
 
 def save_run_plots(run_dir: Path, training) -> None:
     cfg = training.config
-    _save(
+    save_figure(
         curves_figure(training.history, f"({cfg.head}, eta={cfg.eta:g}, lam={cfg.lam:g})"),
         run_dir / "curves.png",
     )
-    _save(templates_figure(training.net["W"]), run_dir / "templates.png")
+    save_figure(templates_figure(training.net["W"]), run_dir / "templates.png")
     test = training.data.test
     p_true, correct = true_class_probabilities(training.net, test.X, test.y, cfg.head)
-    _save(histogram_figure(p_true, correct, cfg.head), run_dir / "histograms.png")
+    save_figure(histogram_figure(p_true, correct, cfg.head), run_dir / "histograms.png")

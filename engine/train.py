@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from engine.data import DTYPES, SPLITS, Split, Splits, flip_indices
+from engine.data import DTYPES, SPLITS, Split, Splits, flip_indices, shift_indices
 from engine.model import (
     HEADS,
     backward_pass,
@@ -48,6 +48,7 @@ class TrainConfig:
     dtype: str = "float64"
     shuffle: bool = True
     flip: bool = False
+    shift: int = 0  # translate each drawn image by up to this many pixels (0: off)
     decay_factor: float = 0.1
     decay_every: int = 0  # epochs between eta decays; 0 keeps eta constant
     split: str = "spec"
@@ -82,6 +83,7 @@ class TrainConfig:
         number("decay_factor", 0.0, 1.0, low_open=True)
         integer("decay_every", 0, MAX_EPOCHS)
         integer("n_val", 1, 49_999)
+        integer("shift", 0, 8)
         if n_train is not None and "n_batch" in found:
             found["n_batch"] += f" (the training set has {n_train} images)"
         for name, allowed in (("head", HEADS), ("dtype", tuple(DTYPES)), ("split", SPLITS)):
@@ -146,7 +148,8 @@ class Training:
     """One run of mini-batch GD. Iterate it to train: it yields one EpochStats per epoch.
 
     Randomness comes from default_rng(config.seed), drawn in the spec's order: W, then b,
-    then one permutation per epoch (and, with flips, the flip coins of each mini-batch).
+    then one permutation per epoch (and per mini-batch, with flips, the flip coins, then,
+    with shifts, the translations).
     `stop()` may be called from another thread; the run then ends between mini-batches, and
     `net` always holds the parameters after the last completed epoch. A diverged epoch (see
     DIVERGED_COST) is recorded, ends the run, and `net` keeps the epoch before it.
@@ -188,6 +191,8 @@ class Training:
         batch_buf = np.empty((cfg.n_batch, d), dtype=rows.dtype)
         label_buf = np.empty((cfg.n_batch, label_rows.shape[1]), dtype=label_rows.dtype)
         flip = flip_indices() if cfg.flip else None
+        shifts = shift_indices(cfg.shift) if cfg.shift else None
+        padded = np.zeros((cfg.n_batch, d + 1), dtype=rows.dtype) if cfg.shift else None
         W, b = self.net["W"], self.net["b"]
         self.status = "running"
         for epoch in range(len(self.history) + 1, cfg.n_epochs + 1):
@@ -207,6 +212,13 @@ class Training:
                     if flip is not None:
                         flipped = self.rng.random(idx.size) < 0.5
                         Xb[flipped] = Xb[flipped][:, flip]
+                    if shifts is not None:
+                        chosen = self.rng.integers(0, len(shifts), size=idx.size)
+                        source = padded[: idx.size]
+                        source[:, :d] = Xb
+                        for k in np.unique(chosen):  # one column gather per translation
+                            moved = chosen == k
+                            Xb[moved] = source[moved][:, shifts[k]]
                     Yb = np.take(label_rows, idx, axis=0, out=label_buf[: idx.size], mode="clip")
                     P = probabilities(scores(Xb.T, self.net), head)
                     grads = backward_pass(Xb.T, Yb.T, P, self.net, lam, head)

@@ -17,9 +17,13 @@ def batch_dict(n: int, seed: int, label: str = "training batch") -> dict:
     """A batch as the official files hold it: bytes keys, uint8 rows, a list of int labels."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 10, size=n)
-    # Class-dependent pixels so that a classifier can learn something from tiny data.
-    base = rng.integers(0, 256, size=(10, 3072))
+    # The same class prototypes in every batch, plus noise: a classifier can learn from tiny
+    # data, and what it learns on one batch carries over to the others.
+    base = np.random.default_rng(1234).integers(0, 256, size=(10, 3072))
     data = np.clip(base[labels] + rng.normal(0, 40, size=(n, 3072)), 0, 255).astype(np.uint8)
+    # A quarter of the labels are wrong, so no run reaches zero loss (as on real data).
+    noisy = rng.random(n) < 0.25
+    labels[noisy] = rng.integers(0, 10, size=int(noisy.sum()))
     return {
         b"batch_label": label.encode(),
         b"labels": [int(v) for v in labels],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -229,6 +230,9 @@ def train(
         bool,
         typer.Option(help="Flip each drawn image horizontally with probability 0.5 (Ex. 2.1b)."),
     ] = False,
+    shift: Annotated[
+        int, typer.Option(help="Translate each drawn image by up to this many pixels; 0 = off.")
+    ] = 0,
     decay_every: Annotated[
         int,
         typer.Option(help="Multiply eta by --decay-factor every N epochs (Ex. 2.1d); 0 = never."),
@@ -264,6 +268,7 @@ def train(
         dtype=dtype.value,
         shuffle=shuffle,
         flip=flip,
+        shift=shift,
         decay_factor=decay_factor,
         decay_every=decay_every,
         split=split.value,
@@ -415,6 +420,242 @@ def _print_check_table(results, source: str) -> None:
             print("\t".join(cells(r)))
     failed = sum(not r.passed for r in results)
     print(f"{len(results) - failed} passed, {failed} failed")
+
+
+def _number_list(option: str, text: str, kind=float) -> list:
+    import math
+
+    values = []
+    for item in text.split(","):
+        try:
+            value = kind(item.strip())
+        except ValueError:
+            raise UsageError(f"{option}: {item.strip()!r} is not a number") from None
+        if not math.isfinite(value):
+            raise UsageError(f"{option}: {item.strip()!r} is not finite")
+        values.append(value)
+    return values
+
+
+def _leaderboard(rows: list[dict], size: int = 5):
+    from rich.table import Table
+
+    table = Table(title="best so far (validation accuracy)", expand=False)
+    for column in ("lam", "eta", "n_batch", "val acc", "val cost", "status"):
+        table.add_column(column, justify="right")
+    ranked = sorted(
+        (r for r in rows if r["val_acc"] not in (None, "")), key=lambda r: -float(r["val_acc"])
+    )
+    for r in ranked[:size]:
+        table.add_row(
+            f"{float(r['lam']):g}",
+            f"{float(r['eta']):g}",
+            str(r["n_batch"]),
+            f"{float(r['val_acc']):.2%}",
+            f"{float(r['val_cost']):.4f}",
+            r["status"],
+        )
+    return table
+
+
+@app.command("search")
+def search_command(
+    lam: Annotated[str, typer.Option(help="λ values, comma-separated.")] = "0,0.001,0.01,0.1",
+    eta: Annotated[str, typer.Option(help="η values, comma-separated.")] = "0.001,0.005,0.01",
+    n_batch: Annotated[str, typer.Option(help="Batch sizes, comma-separated.")] = "50,100",
+    n_epochs: Annotated[int, typer.Option(help="Epochs per trial.")] = 40,
+    seed: Annotated[int, typer.Option(help="Seed of every trial.")] = 42,
+    head: Annotated[Head, typer.Option(help="Output head.")] = Head.softmax,
+    dtype: Annotated[DType, typer.Option(help="Floating-point type.")] = DType.float64,
+    split: Annotated[SplitName, typer.Option(help="Data split.")] = SplitName.spec,
+    n_val: Annotated[int, typer.Option(help="Validation images with --split all.")] = 1000,
+    flip: Annotated[bool, typer.Option(help="Horizontal flips.")] = False,
+    decay_every: Annotated[int, typer.Option(help="Step decay period; 0 = none.")] = 0,
+    decay_factor: Annotated[float, typer.Option(help="Step-decay factor.")] = 0.1,
+    jobs: Annotated[int, typer.Option(help="Local worker processes (default: all cores).")] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run the trials on the Dask cluster at this address (tcp://host:port)."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for results.csv and best.json.")] = Path(
+        "outputs/search"
+    ),
+    resume: Annotated[
+        bool, typer.Option(help="Continue the search in --out, skipping finished trials.")
+    ] = False,
+    data_dir: DataDirOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
+) -> None:
+    """Grid search over λ, η and n_batch; selects on validation accuracy, then evaluates the
+    test set once, for the chosen configuration."""
+    from engine import archive
+    from engine import search as grid_search
+    from engine.train import TrainConfig
+
+    base = TrainConfig(
+        n_epochs=n_epochs,
+        seed=seed,
+        head=head.value,
+        dtype=dtype.value,
+        split=split.value,
+        n_val=n_val,
+        flip=flip,
+        decay_every=decay_every,
+        decay_factor=decay_factor,
+    )
+    configs = grid_search.grid(
+        base,
+        _number_list("--lam", lam),
+        _number_list("--eta", eta),
+        _number_list("--n-batch", n_batch, int),
+    )
+    for config in configs:
+        config.validate()
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    csv_path = out / "results.csv"
+    if csv_path.exists() and not resume:
+        raise UsageError(
+            f"{csv_path}: a search is there; pass --resume to continue it or --out for a new one"
+        )
+    folder = archive.locate(data_dir)
+    human = sys.stderr if as_json else sys.stdout
+    rows: list[dict] = []
+    if human.isatty():
+        from rich.console import Console, Group
+        from rich.live import Live
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        progress = Progress("trials", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        task = progress.add_task("search", total=len(configs))
+        live = Live(
+            Group(progress, _leaderboard(rows)), console=Console(file=human), refresh_per_second=4
+        )
+
+        def on_result(row: dict) -> None:
+            rows.append(row)
+            progress.advance(task)
+            live.update(Group(progress, _leaderboard(rows)))
+    else:
+        live = None
+
+        def on_result(row: dict) -> None:
+            rows.append(row)
+            print(
+                f"trial {len(rows)}/{len(configs)} lam={row['lam']} eta={row['eta']} "
+                f"n_batch={row['n_batch']} status={row['status']} val_acc={row['val_acc']}",
+                file=human,
+                flush=True,
+            )
+
+    with grid_search.executor_for(jobs, scheduler) as executor:
+        if live:
+            live.start()
+        try:
+            done = grid_search.search(
+                configs, folder, executor, csv_path, resume=resume, on_result=on_result
+            )
+        finally:
+            if live:
+                live.stop()
+    chosen = grid_search.best(done)
+    if chosen is None:
+        print("no trial completed; see results.csv", file=human)
+        raise typer.Exit(EXIT_FAILED)
+    config = grid_search.config_of(chosen, base)
+    print(
+        f"chosen on validation: lam={config.lam:g} eta={config.eta:g} "
+        f"n_batch={config.n_batch} (val acc {chosen['val_acc']:.2%}); evaluating the test "
+        "set once…",
+        file=human,
+    )
+    _, test_acc = grid_search.evaluate_choice(config, folder)
+    result = {
+        "best": config.to_dict(),
+        "val_acc": chosen["val_acc"],
+        "test_acc": test_acc,
+        "trials": len(done),
+        "results_csv": str(csv_path),
+    }
+    from engine.runs import atomic_write, to_json
+
+    atomic_write(out / "best.json", to_json(result).encode())
+    print(f"test accuracy of the chosen configuration: {test_acc:.2%}", file=human)
+    if as_json:
+        print(to_json(result))
+
+
+class Interrupted(Exception):
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _raise_on_signal():
+    """SIGINT/SIGTERM raise Interrupted in the main thread (for long multi-process work)."""
+
+    def handler(signum, frame):
+        raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, handler) for signum in SIGNAL_EXIT}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path, typer.Option(help="Folder for report.md, report.html and figures.")
+    ] = Path("outputs/report"),
+    quick: Annotated[
+        bool, typer.Option(help="A reduced budget (3 epochs, a 2x2 grid) for tests and CI.")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Seed of every run: the report is repeatable.")] = 42,
+    jobs: Annotated[int, typer.Option(help="Local worker processes (default: all cores).")] = 0,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address for the runs (tcp://host:port).")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Run every experiment of the spec and write a Markdown and an HTML report."""
+    import time
+
+    from engine import archive
+    from engine import search as grid_search
+    from engine.report import Report
+
+    if seed < 0:
+        raise UsageError(f"--seed must be at least 0, got {seed}")
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    folder = archive.locate(data_dir)
+    started = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {message}", flush=True)
+
+    with _raise_on_signal(), grid_search.executor_for(jobs, scheduler) as executor:
+        document = Report(folder, out, executor, seed=seed, quick=quick, log=log)
+        try:
+            document.build()
+        except Interrupted as interrupted:
+            grid_search.shutdown_now(executor)
+            document.doc.paragraph(
+                f"Interrupted ({interrupted}): the sections above are "
+                "complete; the rest did not run."
+            )
+            document.doc.write()
+            print(f"interrupted; the finished sections are in {out}/report.md", file=sys.stderr)
+            raise typer.Exit(SIGNAL_EXIT[interrupted.signum]) from None
+    print(f"report: {out / 'report.md'} and {out / 'report.html'}")
 
 
 @app.command()

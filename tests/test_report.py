@@ -1,0 +1,164 @@
+import html.parser
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from tui.cli import main
+
+SECTIONS = [
+    "Exercise 1: the four required settings",
+    "Gradient check against PyTorch autograd",
+    "Exercise 2.1: improvements",
+    "Exercise 2.2: sigmoid + multiple binary cross-entropy",
+]
+
+
+class _HtmlOutline(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.h2, self.images, self._in_h2 = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self._in_h2 = tag == "h2"
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+
+    def handle_data(self, data):
+        if self._in_h2:
+            self.h2.append(data)
+            self._in_h2 = False
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory):
+    from conftest import make_data_dir
+
+    base = tmp_path_factory.mktemp("report")
+    data = make_data_dir(base / "cifar-10-batches-py")
+    assert (
+        main(
+            [
+                "report",
+                "--quick",
+                "--data-dir",
+                str(data),
+                "--out",
+                str(base / "out"),
+                "--jobs",
+                "2",
+                "--seed",
+                "3",
+            ]
+        )
+        == 0
+    )
+    return base / "out"
+
+
+def test_quick_report_is_complete(quick_report):
+    text = (quick_report / "report.md").read_text()
+    headings = re.findall(r"^## (.+)$", text, flags=re.M)
+    assert headings == SECTIONS
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(images) >= 4 * 2 + 3
+    assert all((quick_report / name).is_file() for name in images)
+    table_rows = [
+        line
+        for line in text.splitlines()
+        if line.startswith("| ") and not line.startswith("| lam |")
+    ]
+    numbers = 0
+    for row in table_rows:
+        for cell in (c.strip() for c in row.strip("|").split("|")):
+            match = re.fullmatch(r"[+-]?\d+(\.\d+)?(e[+-]\d+)?( %)?", cell)
+            if match:
+                float(cell.rstrip(" %"))
+                numbers += 1
+    assert numbers > 50
+    assert "dl/ds = (p - y) / K" in text and "The largest single gain comes from" in text
+    assert "8 of 8 cases pass" in text
+
+
+def test_html_has_the_same_sections_and_images(quick_report):
+    outline = _HtmlOutline()
+    outline.feed((quick_report / "report.html").read_text())
+    assert outline.h2 == SECTIONS
+    md_images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", (quick_report / "report.md").read_text())
+    assert outline.images == md_images
+
+
+def test_same_seed_same_numbers(quick_report, tmp_path):
+    from conftest import make_data_dir
+
+    data = make_data_dir(tmp_path / "cifar-10-batches-py")
+    assert (
+        main(
+            [
+                "report",
+                "--quick",
+                "--data-dir",
+                str(data),
+                "--out",
+                str(tmp_path / "again"),
+                "--jobs",
+                "1",
+                "--seed",
+                "3",
+            ]
+        )
+        == 0
+    )
+
+    def tables(path):
+        return [
+            line for line in (path / "report.md").read_text().splitlines() if line.startswith("| ")
+        ]
+
+    assert tables(tmp_path / "again") == tables(quick_report)
+
+
+def test_sigint_keeps_finished_sections(tiny_data_dir, tmp_path):
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "report",
+            "--quick",
+            "--data-dir",
+            str(tiny_data_dir),
+            "--out",
+            str(tmp_path / "r"),
+            "--jobs",
+            "1",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for line in proc.stdout:
+            if "Gradient check" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "Traceback" not in err
+    text = (tmp_path / "r" / "report.md").read_text()
+    assert "## Exercise 1" in text and "Interrupted (SIGINT)" in text
+    assert "## Exercise 2.2" not in text
+
+
+def test_report_usage_errors(tmp_path, capsys):
+    assert main(["report", "--jobs", "-1", "--data-dir", str(tmp_path)]) == 2
+    assert main(["report", "--data-dir", str(Path(tmp_path) / "none" / "x")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 2
