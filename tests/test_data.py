@@ -13,6 +13,7 @@ from engine.data import (
     DataError,
     flip_indices,
     load_batch,
+    shift_indices,
     load_splits,
     read_batch,
 )
@@ -63,6 +64,17 @@ def test_flip_indices_mirror_each_channel():
     flipped = image[flip_indices()].reshape(3, 32, 32)
     assert np.array_equal(flipped, image.reshape(3, 32, 32)[:, :, ::-1])
     assert np.array_equal(image[flip_indices()][flip_indices()], image)
+
+
+def test_shift_indices_translate_and_fill_with_zero():
+    maps = shift_indices(2)
+    assert maps.shape == (25, 3072)
+    padded = np.append(np.arange(1, 3073), 0)  # entry 3072 is the zero pad
+    assert np.array_equal(padded[maps[12]], padded[:3072])  # (0, 0): the identity
+    down_right = padded[maps[24]].reshape(3, 32, 32)  # (dy, dx) = (2, 2)
+    image = padded[:3072].reshape(3, 32, 32)
+    assert np.array_equal(down_right[:, 2:, 2:], image[:, :-2, :-2])
+    assert np.all(down_right[:, :2, :] == 0) and np.all(down_right[:, :, :2] == 0)
 
 
 class _RunsCode:

@@ -128,6 +128,13 @@ def test_step_decay_schedule():
     assert TrainConfig(eta=0.1).eta_at(100) == 0.1
 
 
+def test_shift_augmentation_is_repeatable_and_changes_the_run(tiny):
+    shifted = [Training(tiny, TrainConfig(n_batch=20, n_epochs=2, shift=2)).run() for _ in "ab"]
+    plain = Training(tiny, TrainConfig(n_batch=20, n_epochs=2)).run()
+    assert [s.train_cost for s in shifted[0]] == [s.train_cost for s in shifted[1]]
+    assert shifted[0][-1].train_cost != plain[-1].train_cost
+
+
 def test_float32_and_sigmoid_runs(tiny_data_dir):
     data32 = load_splits(tiny_data_dir, dtype=np.float32)
     training = Training(data32, TrainConfig(dtype="float32", head="sigmoid", eta=0.05, n_epochs=3))

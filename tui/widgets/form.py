@@ -21,6 +21,7 @@ NUMBER_FIELDS = (
     ("decay_every", "decay every"),
     ("decay_factor", "decay factor"),
     ("n_val", "n_val (all)"),
+    ("shift", "shift (px)"),
 )
 CHOICES = (
     ("head", "head", (("softmax + CE", "softmax"), ("sigmoid + BCE", "sigmoid"))),
