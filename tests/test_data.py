@@ -13,9 +13,9 @@ from engine.data import (
     DataError,
     flip_indices,
     load_batch,
-    shift_indices,
     load_splits,
     read_batch,
+    shift_indices,
 )
 
 

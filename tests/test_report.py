@@ -82,7 +82,8 @@ def test_quick_report_is_complete(quick_report):
                 numbers += 1
     assert numbers > 50
     assert "dl/ds = (p - y) / K" in text and "The largest single gain comes from" in text
-    assert "8 of 8 cases pass" in text
+    assert "8 of 8 cases pass" in text and "### Best linear model" in text
+    assert "averaged and flip-symmetric" in text
 
 
 def test_html_has_the_same_sections_and_images(quick_report):
