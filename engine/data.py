@@ -250,10 +250,7 @@ def load_splits(
     for rows in train_parts:
         _to_unit_interval(rows, dtype, mean, std, out=train_out[start : start + rows.shape[0]])
         start += rows.shape[0]
-    test = None
-    if with_test:
-        test_rows, test_y = read_batch(data_dir / TEST_BATCH)
-        test = Split(_to_unit_interval(test_rows, dtype, mean, std), one_hot(test_y, dtype), test_y)
+    test = load_test(data_dir, mean, std, dtype) if with_test else None
     return Splits(
         train=Split(train_out.T, one_hot(train_y, dtype), train_y),
         val=Split(_to_unit_interval(val_rows, dtype, mean, std), one_hot(val_y, dtype), val_y),
@@ -261,6 +258,14 @@ def load_splits(
         mean=mean,
         std=std,
     )
+
+
+def load_test(
+    data_dir: str | os.PathLike, mean: np.ndarray, std: np.ndarray, dtype=np.float64
+) -> Split:
+    """The test batch alone, normalised with given training statistics."""
+    rows, y = read_batch(Path(data_dir) / TEST_BATCH)
+    return Split(_to_unit_interval(rows, dtype, mean, std), one_hot(y, dtype), y)
 
 
 def training_sample(data_dir: str | os.PathLike, n: int, dtype=np.float64):

@@ -25,29 +25,28 @@ def save_figure(fig, path: Path) -> None:
     atomic_write(path, buffer.getvalue())
 
 
+def _curve_panel(ax, history, kind: str, title: str) -> None:
+    """Training (green) and validation (red) `kind` per epoch on one axis."""
+    epochs = [s.epoch for s in history]
+    ax.plot(
+        epochs, [getattr(s, f"train_{kind}") for s in history], color="tab:green", label="training"
+    )
+    ax.plot(
+        epochs, [getattr(s, f"val_{kind}") for s in history], color="tab:red", label="validation"
+    )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(kind)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend()
+
+
 def curves_figure(history, title: str = ""):
     """Spec figure 3: loss and cost per epoch, training and validation."""
-    epochs = [s.epoch for s in history]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, kind in zip(axes, ("loss", "cost")):
-        ax.plot(
-            epochs,
-            [getattr(s, f"train_{kind}") for s in history],
-            color="tab:green",
-            label="training",
-        )
-        ax.plot(
-            epochs,
-            [getattr(s, f"val_{kind}") for s in history],
-            color="tab:red",
-            label="validation",
-        )
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(kind)
-        ax.set_title(f"{kind} {title}".strip())
-        ax.grid(alpha=0.3)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend()
+        _curve_panel(ax, history, kind, f"{kind} {title}".strip())
     return fig
 
 
@@ -55,25 +54,7 @@ def side_by_side_curves(series, kind: str = "loss"):
     """One panel per (title, history): training and validation `kind` per epoch."""
     fig, axes = plt.subplots(1, len(series), figsize=(5 * len(series), 4), sharey=True)
     for ax, (title, history) in zip(np.atleast_1d(axes), series):
-        epochs = [s.epoch for s in history]
-        ax.plot(
-            epochs,
-            [getattr(s, f"train_{kind}") for s in history],
-            color="tab:green",
-            label="training",
-        )
-        ax.plot(
-            epochs,
-            [getattr(s, f"val_{kind}") for s in history],
-            color="tab:red",
-            label="validation",
-        )
-        ax.set_title(title)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(kind)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
-        ax.legend()
+        _curve_panel(ax, history, kind, title)
     return fig
 
 

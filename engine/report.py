@@ -51,7 +51,6 @@ QUICK = Budget(3, (0.0, 0.01), (0.001, 0.01), (100,), 1, 100, 2, (0.0, 0.01), (0
 
 
 # ----------------------------------------------------------------- experiments (in workers)
-_DATA: dict = {}
 
 
 def run_experiment(config_dict: dict, data_dir: str) -> dict:
@@ -59,16 +58,12 @@ def run_experiment(config_dict: dict, data_dir: str) -> dict:
     accuracy, and the probability of the true class per test image. Runs in a worker."""
     from threadpoolctl import threadpool_limits
 
-    from engine.data import DTYPES, load_splits
     from engine.plots import true_class_probabilities
+    from engine.search import worker_data
     from engine.train import Training
 
     config = TrainConfig.from_dict(config_dict)
-    key = (data_dir, config.split, config.n_val, config.dtype)
-    if key not in _DATA:
-        _DATA.clear()
-        _DATA[key] = load_splits(data_dir, config.split, config.n_val, DTYPES[config.dtype])
-    data = _DATA[key]
+    data = worker_data(data_dir, config, with_test=True)
     with threadpool_limits(1):
         training = Training(data, config)
         history = training.run()
@@ -90,15 +85,11 @@ def run_experiment(config_dict: dict, data_dir: str) -> dict:
 def evaluate_weights(net: dict, config_dict: dict, data_dir: str) -> dict:
     """Validation and test accuracy of given weights on the data of config. Runs in a worker
     (where that data is usually cached already)."""
-    from engine.data import DTYPES, load_splits
+    from engine.search import worker_data
     from engine.train import evaluate
 
     config = TrainConfig.from_dict(config_dict)
-    key = (data_dir, config.split, config.n_val, config.dtype)
-    if key not in _DATA:
-        _DATA.clear()
-        _DATA[key] = load_splits(data_dir, config.split, config.n_val, DTYPES[config.dtype])
-    data = _DATA[key]
+    data = worker_data(data_dir, config, with_test=True)
     return {
         split: evaluate(net, getattr(data, split), 0.0, config.head)[2] for split in ("val", "test")
     }

@@ -64,14 +64,15 @@ def trial_key(config: TrainConfig) -> str:
 _DATA_CACHE: dict = {}
 
 
-def _trial_data(data_dir: str, config: TrainConfig):
+def worker_data(data_dir: str, config: TrainConfig, with_test: bool = False):
+    """The splits config trains on, loaded once per worker process (one data set kept)."""
     from engine.data import DTYPES, load_splits
 
-    key = (data_dir, config.split, config.n_val, config.dtype)
+    key = (data_dir, config.split, config.n_val, config.dtype, with_test)
     if key not in _DATA_CACHE:
         _DATA_CACHE.clear()
         _DATA_CACHE[key] = load_splits(
-            data_dir, config.split, config.n_val, DTYPES[config.dtype], with_test=False
+            data_dir, config.split, config.n_val, DTYPES[config.dtype], with_test=with_test
         )
     return _DATA_CACHE[key]
 
@@ -92,8 +93,12 @@ def run_trial(config_dict: dict, data_dir: str, blas_threads: int | None = 1) ->
         from engine.train import Training
 
         with threadpool_limits(blas_threads):
-            training = Training(_trial_data(data_dir, config), config)
+            data = worker_data(data_dir, config)
+            training = Training(data, config)
             history = training.run()
+        # The trained model travels back (not into the CSV), so the chosen one is evaluated
+        # on the test set as it is, without training it again.
+        row["model"] = {**training.net, "mean": data.mean, "std": data.std}
         last = history[-1] if history else None
         row.update(
             status=training.status,
@@ -144,7 +149,7 @@ def read_results(path: Path) -> list[dict]:
 def _append(path: Path, row: dict) -> None:
     new = not path.exists()
     with open(path, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=RESULT_FIELDS)
+        writer = csv.DictWriter(handle, fieldnames=RESULT_FIELDS, extrasaction="ignore")
         if new:
             writer.writeheader()
         writer.writerow(row)
@@ -194,16 +199,21 @@ def config_of(row: dict, base: TrainConfig) -> TrainConfig:
     return replace(base, lam=row["lam"], eta=row["eta"], n_batch=row["n_batch"])
 
 
-def evaluate_choice(config: TrainConfig, data_dir: str | os.PathLike):
-    """Retrain the chosen configuration (same seed: the same run) and evaluate the test set
-    once. Returns the Training object (history, net) and the test accuracy."""
-    from engine.data import DTYPES, load_splits
-    from engine.train import Training
+def evaluate_choice(row: dict, base: TrainConfig, data_dir: str | os.PathLike) -> float:
+    """Test accuracy of the chosen trial, evaluated once: with the model its worker sent back,
+    or, for a trial finished before a resume, by training it again (same seed, same run)."""
+    from engine.data import DTYPES, load_splits, load_test
+    from engine.train import Training, evaluate
 
-    data = load_splits(data_dir, config.split, config.n_val, DTYPES[config.dtype])
-    training = Training(data, config)
-    training.run()
-    return training, training.test_accuracy()
+    config = config_of(row, base)
+    model = row.get("model")
+    if model is None:
+        data = load_splits(data_dir, config.split, config.n_val, DTYPES[config.dtype])
+        training = Training(data, config)
+        training.run()
+        return training.test_accuracy()
+    test = load_test(data_dir, model["mean"], model["std"], DTYPES[config.dtype])
+    return evaluate(model, test, config.lam, config.head)[2]
 
 
 def shutdown_now(executor: Executor) -> None:

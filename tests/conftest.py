@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -76,3 +78,37 @@ def real_splits(real_data_dir):
     from engine.data import load_splits
 
     return load_splits(real_data_dir)
+
+
+class RunsCode:
+    """Pickles into a call of os.system: what a crafted batch file would do."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def interrupt_linclf(args: list[str], signum: int, ready) -> tuple[int, str, str]:
+    """Run `linclf ARGS` in a subprocess and send it signum as soon as a line of its output
+    satisfies ready(line); returns the exit code, stdout and stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen = []
+    try:
+        for line in proc.stdout:
+            seen.append(line)
+            if ready(line):
+                break
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    return proc.returncode, "".join(seen) + out, err

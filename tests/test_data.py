@@ -1,11 +1,10 @@
 import io
-import os
 import pickle
 import tarfile
 
 import numpy as np
 import pytest
-from conftest import batch_dict, write_batch
+from conftest import RunsCode, batch_dict, write_batch
 
 from engine import archive
 from engine.data import (
@@ -77,18 +76,10 @@ def test_shift_indices_translate_and_fill_with_zero():
     assert np.all(down_right[:, :2, :] == 0) and np.all(down_right[:, :, :2] == 0)
 
 
-class _RunsCode:
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (os.system, (f"touch {self.marker}",))
-
-
 def test_restricted_unpickler_refuses_code(tmp_path):
     marker = tmp_path / "pwned"
     path = tmp_path / "data_batch_1"
-    path.write_bytes(pickle.dumps({b"data": _RunsCode(marker)}, protocol=2))
+    path.write_bytes(pickle.dumps({b"data": RunsCode(marker)}, protocol=2))
     with pytest.raises(DataError, match="data_batch_1") as err:
         read_batch(path)
     assert "system" in str(err.value)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, batch_dict, write_batch
+from conftest import ROOT, RunsCode, batch_dict, interrupt_linclf, write_batch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,14 +24,6 @@ from tui.cli import main
 # Hypothesis examples share one tmp_path/tiny_data_dir: each example only overwrites its own
 # file or adds a new run folder, so sharing is harmless.
 FIXTURES_OK = [HealthCheck.function_scoped_fixture]
-
-
-class _RunsCode:
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (os.system, (f"touch {self.marker}",))
 
 
 def _mutated(mutate):
@@ -85,7 +77,7 @@ def test_bad_batch_files_exit_2_naming_the_file(tiny_data_dir, tmp_path, capsys,
 
 def test_crafted_pickle_does_not_run(tiny_data_dir, tmp_path, capsys):
     marker = tmp_path / "pwned"
-    (tiny_data_dir / "data_batch_1").write_bytes(pickle.dumps(_RunsCode(marker), protocol=2))
+    (tiny_data_dir / "data_batch_1").write_bytes(pickle.dumps(RunsCode(marker), protocol=2))
     assert _train(tiny_data_dir, tmp_path / "out") == 2
     assert "data_batch_1" in _one_line(capsys.readouterr().err)
     assert not marker.exists()
@@ -231,12 +223,12 @@ def test_disk_full_while_saving_leaves_nothing_half_written(
     assert len(json.loads((run_dir / "history.json").read_text())) == 1
 
 
-def test_sigterm_saves_an_interrupted_run_and_exits_143(tiny_data_dir, tmp_path):
-    proc = subprocess.Popen(
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signals_finish_the_epoch_and_save_an_interrupted_run(
+    tiny_data_dir, tmp_path, signum, code
+):
+    returncode, out, err = interrupt_linclf(
         [
-            sys.executable,
-            "-m",
-            "tui.cli",
             "train",
             "--data-dir",
             str(tiny_data_dir),
@@ -248,23 +240,15 @@ def test_sigterm_saves_an_interrupted_run_and_exits_143(tiny_data_dir, tmp_path)
             "10",
             "--no-plots",
         ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        signum,
+        lambda line: line.startswith("epoch 1/"),
     )
-    try:
-        assert proc.stdout.readline().startswith("epoch 1/")
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
-    assert proc.returncode == 143 and "Traceback" not in err
+    assert returncode == code and "Traceback" not in err
+    assert "interrupted after" in out
     (run_dir,) = (tmp_path / "out").iterdir()
     run = json.loads((run_dir / "run.json").read_text())
     history = json.loads((run_dir / "history.json").read_text())
-    assert run["status"] == "interrupted" and run["history"] == history
+    assert run["status"] == "interrupted" and run["history"] == history and history
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES_OK)
@@ -338,6 +322,37 @@ def test_random_train_arguments(tiny_data_dir, tmp_path, capsys, args):
 )
 def test_random_check_arguments(capsys, args):
     code = main(["check", "--synthetic", *args])
+    captured = capsys.readouterr()
+    assert code in (0, 1, 2) and "Traceback" not in captured.err
+    if code == 2:
+        _one_line(captured.err)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=FIXTURES_OK)
+@given(
+    args=st.lists(
+        st.one_of(
+            st.sampled_from(["--seed", "--jobs", "--quick", "--bogus"]),
+            st.integers(-3, 3).map(str),
+            st.text(max_size=4),
+        ),
+        max_size=4,
+    )
+)
+def test_random_report_arguments(tiny_data_dir, tmp_path, capsys, args):
+    code = main(
+        [
+            "report",
+            "--quick",
+            "--data-dir",
+            str(tiny_data_dir),
+            "--jobs",
+            "1",
+            "--out",
+            str(tmp_path / "report"),
+            *args,
+        ]
+    )
     captured = capsys.readouterr()
     assert code in (0, 1, 2) and "Traceback" not in captured.err
     if code == 2:

@@ -1,13 +1,10 @@
 import html.parser
-import os
 import re
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import interrupt_linclf
 
 from tui.cli import main
 
@@ -124,12 +121,10 @@ def test_same_seed_same_numbers(quick_report, tmp_path):
     assert tables(tmp_path / "again") == tables(quick_report)
 
 
-def test_sigint_keeps_finished_sections(tiny_data_dir, tmp_path):
-    proc = subprocess.Popen(
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signals_keep_finished_sections(tiny_data_dir, tmp_path, signum, code):
+    returncode, _, err = interrupt_linclf(
         [
-            sys.executable,
-            "-m",
-            "tui.cli",
             "report",
             "--quick",
             "--data-dir",
@@ -139,23 +134,12 @@ def test_sigint_keeps_finished_sections(tiny_data_dir, tmp_path):
             "--jobs",
             "1",
         ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        signum,
+        lambda line: "Gradient check" in line,
     )
-    try:
-        for line in proc.stdout:
-            if "Gradient check" in line:
-                break
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130 and "Traceback" not in err
+    assert returncode == code and "Traceback" not in err, err
     text = (tmp_path / "r" / "report.md").read_text()
-    assert "## Exercise 1" in text and "Interrupted (SIGINT)" in text
+    assert "## Exercise 1" in text and f"Interrupted ({signal.Signals(signum).name})" in text
     assert "## Exercise 2.2" not in text
 
 

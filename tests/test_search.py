@@ -58,9 +58,16 @@ def test_selection_never_reads_the_test_set(tiny_data_dir, tmp_path, monkeypatch
         rows = grid_search.search(configs, tiny_data_dir, executor, tmp_path / "r.csv")
     assert all(r["status"] == "completed" for r in rows)
     assert "test_batch" not in read
-    chosen = grid_search.config_of(grid_search.best(rows), BASE)
     with pytest.raises(engine.data.DataError, match="test_batch"):
-        grid_search.evaluate_choice(chosen, tiny_data_dir)  # the test set is read only here
+        grid_search.evaluate_choice(grid_search.best(rows), BASE, tiny_data_dir)  # only here
+
+
+def test_chosen_model_is_evaluated_as_trained_or_retrained_after_resume(tiny_data_dir, tmp_path):
+    config = TrainConfig(n_epochs=2, n_batch=50, lam=0.01)
+    row = grid_search.run_trial(config.to_dict(), str(tiny_data_dir))
+    from_model = grid_search.evaluate_choice(row, BASE, tiny_data_dir)
+    resumed = {k: v for k, v in row.items() if k != "model"}  # as read back from the CSV
+    assert grid_search.evaluate_choice(resumed, BASE, tiny_data_dir) == from_model
 
 
 def test_failed_trials_are_results_not_crashes(tiny_data_dir, tmp_path):

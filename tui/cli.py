@@ -572,7 +572,7 @@ def search_command(
         "set once…",
         file=human,
     )
-    _, test_acc = grid_search.evaluate_choice(config, folder)
+    test_acc = grid_search.evaluate_choice(chosen, base, folder)
     result = {
         "best": config.to_dict(),
         "val_acc": chosen["val_acc"],
@@ -588,7 +588,10 @@ def search_command(
         print(to_json(result))
 
 
-class Interrupted(Exception):
+class Interrupted(BaseException):
+    """A signal, raised where the main thread is; a BaseException (like KeyboardInterrupt) so
+    that no `except Exception` on the way swallows it."""
+
     def __init__(self, signum: int):
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
