@@ -113,6 +113,9 @@ class LinclfApp(App):
 
     def on_mount(self) -> None:
         self.screen.add_class("-show-form")
+        # Focusing Start scrolls a short terminal's form to its end: show its top instead.
+        form = self.query_one(HyperparameterForm)
+        self.call_after_refresh(form.scroll_home, animate=False)
         # An SSH connection that drops sends SIGHUP: stop, save and exit, as q does.
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)

@@ -282,6 +282,7 @@ def train(
     from engine.runs import RunRecorder
     from engine.train import Training
 
+    print(f"loading {config.split} split from {folder}", file=human, flush=True)
     data = load_splits(folder, split=config.split, n_val=config.n_val, dtype=DTYPES[config.dtype])
     training = Training(data, config)
     recorder = RunRecorder(out, training)
