@@ -1,7 +1,9 @@
 import json
+import signal
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import interrupt_linclf
 
 import engine.data
 from engine import search as grid_search
@@ -137,3 +139,30 @@ def test_dask_local_cluster_runs_the_same_search(tiny_data_dir, tmp_path, capsys
     assert result["trials"] == 2
     rows = grid_search.read_results(tmp_path / "d" / "results.csv")
     assert {r["status"] for r in rows} == {"completed"}
+
+
+def test_sigint_keeps_finished_trials_for_resume(tiny_data_dir, tmp_path):
+    code, _, err = interrupt_linclf(
+        [
+            "search",
+            "--data-dir",
+            str(tiny_data_dir),
+            "--lam",
+            "0,0.01,0.1,1",
+            "--eta",
+            "0.001,0.01,0.1",
+            "--n-batch",
+            "10",
+            "--n-epochs",
+            "30",
+            "--jobs",
+            "1",
+            "--out",
+            str(tmp_path / "s"),
+        ],
+        signal.SIGINT,
+        lambda line: line.startswith("trial 1/"),
+    )
+    assert code == 130 and "Traceback" not in err and "--resume" in err
+    rows = grid_search.read_results(tmp_path / "s" / "results.csv")
+    assert 1 <= len(rows) < 12

@@ -552,13 +552,21 @@ def search_command(
                 flush=True,
             )
 
-    with grid_search.executor_for(jobs, scheduler) as executor:
+    with _raise_on_signal(), grid_search.executor_for(jobs, scheduler) as executor:
         if live:
             live.start()
         try:
             done = grid_search.search(
                 configs, folder, executor, csv_path, resume=resume, on_result=on_result
             )
+        except Interrupted as interrupted:
+            grid_search.shutdown_now(executor)
+            print(
+                f"interrupted: {len(rows)} trial(s) finished in this run are in {csv_path}; "
+                "--resume continues",
+                file=sys.stderr,
+            )
+            raise typer.Exit(SIGNAL_EXIT[interrupted.signum]) from None
         finally:
             if live:
                 live.stop()
