@@ -150,8 +150,9 @@ class Training:
     Randomness comes from default_rng(config.seed), drawn in the spec's order: W, then b,
     then one permutation per epoch (and per mini-batch, with flips, the flip coins, then,
     with shifts, the translations).
-    `stop()` may be called from another thread; the run then ends between mini-batches, and
-    `net` always holds the parameters after the last completed epoch. A diverged epoch (see
+    `stop()` may be called from another thread; the run then ends between mini-batches. When
+    the run ends, `net` holds the parameters after the last recorded epoch (while it runs,
+    `net` is up to one epoch ahead of the stats yielded so far). A diverged epoch (see
     DIVERGED_COST) is recorded, ends the run, and `net` keeps the epoch before it.
     """
 
