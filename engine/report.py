@@ -338,15 +338,10 @@ class Report:
         results = gradcheck.run_checks(X, y)
         self.doc.heading("Gradient check against PyTorch autograd")
         self.doc.table(
-            ["case", "head", "lam", "d", "n", "dtype", "max rel err W", "max rel err b", "result"],
+            [*gradcheck.CASE_COLUMNS, "max rel err W", "max rel err b", "result"],
             [
                 [
-                    r.name,
-                    r.head,
-                    f"{r.lam:g}",
-                    str(r.d),
-                    str(r.n),
-                    r.dtype,
+                    *r.case_cells(),
                     f"{r.max_rel_err_W:.2e}",
                     f"{r.max_rel_err_b:.2e}",
                     "pass" if r.passed else "FAIL",

@@ -32,11 +32,10 @@ class _HtmlOutline(html.parser.HTMLParser):
             self._in_h2 = False
 
 
-@pytest.fixture(scope="module")
-def quick_report(tmp_path_factory):
+def _quick_report(base: Path, out: str, jobs: str) -> Path:
+    """`linclf report --quick --seed 3` on freshly generated data under base."""
     from conftest import make_data_dir
 
-    base = tmp_path_factory.mktemp("report")
     data = make_data_dir(base / "cifar-10-batches-py")
     assert (
         main(
@@ -46,16 +45,21 @@ def quick_report(tmp_path_factory):
                 "--data-dir",
                 str(data),
                 "--out",
-                str(base / "out"),
+                str(base / out),
                 "--jobs",
-                "2",
+                jobs,
                 "--seed",
                 "3",
             ]
         )
         == 0
     )
-    return base / "out"
+    return base / out
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory):
+    return _quick_report(tmp_path_factory.mktemp("report"), "out", "2")
 
 
 def test_quick_report_is_complete(quick_report):
@@ -92,33 +96,14 @@ def test_html_has_the_same_sections_and_images(quick_report):
 
 
 def test_same_seed_same_numbers(quick_report, tmp_path):
-    from conftest import make_data_dir
-
-    data = make_data_dir(tmp_path / "cifar-10-batches-py")
-    assert (
-        main(
-            [
-                "report",
-                "--quick",
-                "--data-dir",
-                str(data),
-                "--out",
-                str(tmp_path / "again"),
-                "--jobs",
-                "1",
-                "--seed",
-                "3",
-            ]
-        )
-        == 0
-    )
+    again = _quick_report(tmp_path, "again", "1")
 
     def tables(path):
         return [
             line for line in (path / "report.md").read_text().splitlines() if line.startswith("| ")
         ]
 
-    assert tables(tmp_path / "again") == tables(quick_report)
+    assert tables(again) == tables(quick_report)
 
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -369,33 +369,15 @@ def check(
 
 
 def _print_check_table(results, source: str) -> None:
-    headers = (
-        "case",
-        "head",
-        "lam",
-        "d",
-        "n",
-        "dtype",
-        "abs err W",
-        "abs err b",
-        "rel err W",
-        "rel err b",
-        "tol",
-        "result",
-    )
+    from engine.gradcheck import CASE_COLUMNS
+
+    headers = (*CASE_COLUMNS, "abs err W", "abs err b", "rel err W", "rel err b", "tol", "result")
 
     def cells(r):
+        errors = (r.max_abs_err_W, r.max_abs_err_b, r.max_rel_err_W, r.max_rel_err_b)
         return (
-            r.name,
-            r.head,
-            f"{r.lam:g}",
-            str(r.d),
-            str(r.n),
-            r.dtype,
-            f"{r.max_abs_err_W:.2e}",
-            f"{r.max_abs_err_b:.2e}",
-            f"{r.max_rel_err_W:.2e}",
-            f"{r.max_rel_err_b:.2e}",
+            *r.case_cells(),
+            *(f"{e:.2e}" for e in errors),
             f"{r.tol:.0e}",
             "pass" if r.passed else "FAIL",
         )

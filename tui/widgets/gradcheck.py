@@ -35,15 +35,7 @@ class GradcheckPanel(Vertical):
                 Text("pass", style="bold green") if r.passed else Text("FAIL", style="bold red")
             )
             table.add_row(
-                r.name,
-                r.head,
-                f"{r.lam:g}",
-                str(r.d),
-                str(r.n),
-                r.dtype,
-                f"{r.max_rel_err_W:.1e}",
-                f"{r.max_rel_err_b:.1e}",
-                verdict,
+                *r.case_cells(), f"{r.max_rel_err_W:.1e}", f"{r.max_rel_err_b:.1e}", verdict
             )
         failed = sum(not r.passed for r in results)
         summary = f"{len(results) - failed} passed, {failed} failed · inputs: {source}"
