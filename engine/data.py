@@ -152,10 +152,12 @@ def _pixel_stats(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     n = 0
     for rows in parts:
         n += rows.shape[0]
-        for start in range(0, rows.shape[0], 2048):
-            chunk = rows[start : start + 2048].astype(np.int64)
-            total += chunk.sum(axis=0)
-            squares += np.einsum("ij,ij->j", chunk, chunk)
+        # Small uint16 chunks stay in cache (255² fits in uint16); the sums are int64.
+        for start in range(0, rows.shape[0], 256):
+            chunk = rows[start : start + 256].astype(np.uint16)
+            total += chunk.sum(axis=0, dtype=np.int64)
+            chunk *= chunk
+            squares += chunk.sum(axis=0, dtype=np.int64)
     mean = total / (n * 255.0)
     std = np.sqrt((n * squares - total * total) / float(n) ** 2) / 255.0
     return mean.reshape(-1, 1), std.reshape(-1, 1)
