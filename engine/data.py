@@ -302,8 +302,3 @@ def shift_indices(max_shift: int) -> np.ndarray:
                 np.concatenate([np.where(channel >= 0, channel + 1024 * c, D) for c in range(3)])
             )
     return np.stack(maps)
-
-
-def subset(split: Split, n: int) -> Split:
-    """The first n examples of a split (for quick runs and checks)."""
-    return Split(np.asfortranarray(split.X[:, :n]), np.asfortranarray(split.Y[:, :n]), split.y[:n])

@@ -202,12 +202,13 @@ class Training:
         ):
             pending = None  # the last trained epoch, its evaluation under way
             before = self._copy()  # parameters before the epoch being trained
+            workspace = self._workspace()
             for epoch in range(len(self.history) + 1, cfg.n_epochs + 1):
                 if self.stop_requested:
                     break
                 started = time.perf_counter()
                 eta = cfg.eta_at(epoch)
-                self._train_epoch(eta)
+                self._train_epoch(eta, workspace)
                 if self._stop_requested:  # mid-epoch: drop the unfinished epoch
                     self._restore(before)
                     break
@@ -232,15 +233,23 @@ class Training:
         if self.status == "running":
             self.status = "completed" if len(self.history) == cfg.n_epochs else "stopped"
 
-    def _train_epoch(self, eta: float) -> None:
+    def _workspace(self) -> tuple:
+        """Buffers and augmentation indices, made once per run and reused by every epoch."""
+        cfg, rows, label_rows = self.config, self.data.train.X.T, self.data.train.Y.T
+        d = rows.shape[1]
+        return (
+            np.empty((cfg.n_batch, d), dtype=rows.dtype),
+            np.empty((cfg.n_batch, label_rows.shape[1]), dtype=label_rows.dtype),
+            flip_indices() if cfg.flip else None,
+            shift_indices(cfg.shift) if cfg.shift else None,
+            np.zeros((cfg.n_batch, d + 1), dtype=rows.dtype) if cfg.shift else None,
+        )
+
+    def _train_epoch(self, eta: float, workspace: tuple) -> None:
         """One pass of mini-batch GD over the (shuffled, augmented) training set."""
         cfg, rows, label_rows = self.config, self.data.train.X.T, self.data.train.Y.T
         n, d = rows.shape  # sample-major views: a mini-batch is a gather of rows
-        batch_buf = np.empty((cfg.n_batch, d), dtype=rows.dtype)
-        label_buf = np.empty((cfg.n_batch, label_rows.shape[1]), dtype=label_rows.dtype)
-        flip = flip_indices() if cfg.flip else None
-        shifts = shift_indices(cfg.shift) if cfg.shift else None
-        padded = np.zeros((cfg.n_batch, d + 1), dtype=rows.dtype) if cfg.shift else None
+        batch_buf, label_buf, flip, shifts, padded = workspace
         W, b = self.net["W"], self.net["b"]
         order = self.rng.permutation(n) if cfg.shuffle else np.arange(n)
         with np.errstate(all="ignore"):
@@ -300,8 +309,5 @@ class Training:
             pass
         return self.history
 
-    def accuracy(self, split: Split) -> float:
-        return evaluate(self.net, split, self.config.lam, self.config.head)[2]
-
     def test_accuracy(self) -> float:
-        return self.accuracy(self.data.test)
+        return evaluate(self.net, self.data.test, self.config.lam, self.config.head)[2]
