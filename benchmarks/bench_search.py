@@ -22,7 +22,7 @@ def timed_search(jobs: int, n_epochs: int, data_dir: str) -> float:
         [
             sys.executable,
             "-m",
-            "tui.cli",
+            "linclf",
             "search",
             "--lam",
             "0,0.01",

@@ -38,7 +38,7 @@ def main() -> None:
             "linclf": [
                 python,
                 "-m",
-                "tui.cli",
+                "linclf",
                 "train",
                 "--no-plots",
                 "--out",

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 def cli_run(data_dir: str, out: str) -> tuple[float, float]:
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "train", "--json", "--data-dir", data_dir, "--out", out],
+        [sys.executable, "-m", "linclf", "train", "--json", "--data-dir", data_dir, "--out", out],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -36,10 +36,9 @@ def cli_run(data_dir: str, out: str) -> tuple[float, float]:
 
 
 async def tui_run(data_dir: str, out: str, press_keys: bool) -> tuple[float, float, list[float]]:
+    from linclf.tui.app import LinclfApp
     from textual import events
     from textual.widgets import TabbedContent
-
-    from tui.app import LinclfApp
 
     app = LinclfApp(data_dir=Path(data_dir), out=Path(out))
     latencies = []

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
-
-from engine import model
-from engine.data import K
+from linclf.engine import model
+from linclf.engine.data import K
 
 TOL_FLOAT64 = 1e-8
 # float32 carries about 7 significant digits (unit roundoff 6e-8 against 1.1e-16). A gradient

@@ -10,11 +10,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from linclf.engine.data import CLASS_NAMES  # noqa: E402
+from linclf.engine.model import probabilities, scores  # noqa: E402
+from linclf.engine.runs import atomic_write  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from engine.data import CLASS_NAMES  # noqa: E402
-from engine.model import probabilities, scores  # noqa: E402
-from engine.runs import atomic_write  # noqa: E402
 
 
 def save_figure(fig, path: Path) -> None:

@@ -13,8 +13,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
-
-from engine.train import EpochStats, Training
+from linclf.engine.train import EpochStats, Training
 
 HISTORY_FIELDS = [f.name for f in fields(EpochStats)]
 
@@ -142,7 +141,7 @@ class RunRecorder:
         try:
             atomic_write(self.dir / "weights.npz", buffer.getvalue())
             if plots and training.history:
-                from engine import plots as plotting
+                from linclf.engine import plots as plotting
 
                 plotting.save_run_plots(self.dir, training)
         except OSError as err:

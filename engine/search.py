@@ -20,7 +20,7 @@ from concurrent.futures import Executor, as_completed
 from dataclasses import replace
 from pathlib import Path
 
-from engine.train import TrainConfig
+from linclf.engine.train import TrainConfig
 
 RESULT_FIELDS = [
     "key",
@@ -66,7 +66,7 @@ _DATA_CACHE: dict = {}
 
 def worker_data(data_dir: str, config: TrainConfig, with_test: bool = False):
     """The splits config trains on, loaded once per worker process (one data set kept)."""
-    from engine.data import DTYPES, load_splits
+    from linclf.engine.data import DTYPES, load_splits
 
     key = (data_dir, config.split, config.n_val, config.dtype, with_test)
     if key not in _DATA_CACHE:
@@ -88,9 +88,8 @@ def run_trial(config_dict: dict, data_dir: str, blas_threads: int | None = 1) ->
     row = {field: config_dict.get(field, "") for field in RESULT_FIELDS}
     row.update(key=trial_key(config), error="")
     try:
+        from linclf.engine.train import Training
         from threadpoolctl import threadpool_limits
-
-        from engine.train import Training
 
         with threadpool_limits(blas_threads):
             data = worker_data(data_dir, config)
@@ -202,8 +201,8 @@ def config_of(row: dict, base: TrainConfig) -> TrainConfig:
 def evaluate_choice(row: dict, base: TrainConfig, data_dir: str | os.PathLike) -> float:
     """Test accuracy of the chosen trial, evaluated once: with the model its worker sent back,
     or, for a trial finished before a resume, by training it again (same seed, same run)."""
-    from engine.data import DTYPES, load_splits, load_test
-    from engine.train import Training, evaluate
+    from linclf.engine.data import DTYPES, load_splits, load_test
+    from linclf.engine.train import Training, evaluate
 
     config = config_of(row, base)
     model = row.get("model")

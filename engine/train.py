@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
-
-from engine.data import DTYPES, SPLITS, Split, Splits, flip_indices, shift_indices
-from engine.model import (
+from linclf.engine.data import DTYPES, SPLITS, Split, Splits, flip_indices, shift_indices
+from linclf.engine.model import (
     HEADS,
     backward_pass,
     compute_accuracy,

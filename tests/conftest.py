@@ -56,7 +56,7 @@ def tiny_data_dir(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def real_data_dir() -> Path:
     """The real CIFAR-10 folder (unpacked from the shared archive on first use)."""
-    from engine import archive
+    from linclf.engine import archive
 
     candidates = [os.environ.get("LINCLF_DATA"), ROOT / "Datasets" / "cifar-10-batches-py"]
     for candidate in candidates:
@@ -75,7 +75,7 @@ def real_data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def real_splits(real_data_dir):
-    from engine.data import load_splits
+    from linclf.engine.data import load_splits
 
     return load_splits(real_data_dir)
 
@@ -94,7 +94,7 @@ def interrupt_linclf(args: list[str], signum: int, ready) -> tuple[int, str, str
     """Run `linclf ARGS` in a subprocess and send it signum as soon as a line of its output
     satisfies ready(line); returns the exit code, stdout and stderr."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", *args],
+        [sys.executable, "-m", "linclf", *args],
         cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-
-from tui.cli import main
+from linclf.tui.cli import main
 
 RUN_FILES = {
     "config.json",
@@ -142,7 +141,7 @@ def test_bad_batch_file_is_named(tiny_data_dir, tmp_path, capsys):
 
 def test_help_is_light():
     probe = (
-        "import sys; from tui.cli import main; code = main(['--help']); "
+        "import sys; from linclf.tui.cli import main; code = main(['--help']); "
         "print(sorted(m for m in ('torch', 'matplotlib', 'textual', 'numpy') "
         "if m in sys.modules))"
     )

@@ -5,9 +5,8 @@ import tarfile
 import numpy as np
 import pytest
 from conftest import RunsCode, batch_dict, write_batch
-
-from engine import archive
-from engine.data import (
+from linclf.engine import archive
+from linclf.engine.data import (
     D,
     DataError,
     flip_indices,

@@ -2,9 +2,8 @@ import json
 
 import numpy as np
 import pytest
-
-from engine import gradcheck, model
-from tui.cli import main
+from linclf.engine import gradcheck, model
+from linclf.tui.cli import main
 
 correct_backward = model.backward_pass
 
@@ -38,7 +37,7 @@ def test_every_case_passes_on_the_real_engine(inputs):
 
 
 def test_real_data_inputs_pass(real_data_dir):
-    from engine.data import training_sample
+    from linclf.engine.data import training_sample
 
     X, y = training_sample(real_data_dir, 100)
     assert all(r.passed for r in gradcheck.run_checks(X, y))
@@ -92,7 +91,7 @@ def test_check_json_matches_the_table(capsys):
 
 
 def test_check_exit_codes(capsys, monkeypatch, tmp_path):
-    monkeypatch.setattr("engine.gradcheck.model.backward_pass", missing_two_on_lam)
+    monkeypatch.setattr("linclf.engine.gradcheck.model.backward_pass", missing_two_on_lam)
     assert main(["check", "--synthetic", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["passed"] is False
     monkeypatch.undo()

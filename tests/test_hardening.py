@@ -16,10 +16,9 @@ import pytest
 from conftest import ROOT, RunsCode, batch_dict, interrupt_linclf, write_batch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from engine import archive
-from engine.data import DataError, read_batch
-from tui.cli import main
+from linclf.engine import archive
+from linclf.engine.data import DataError, read_batch
+from linclf.tui.cli import main
 
 # Hypothesis examples share one tmp_path/tiny_data_dir: each example only overwrites its own
 # file or adds a new run folder, so sharing is harmless.
@@ -156,7 +155,7 @@ def test_diverging_run_is_marked_without_warning_spam(tiny_data_dir, tmp_path):
             "-W",
             "default",
             "-m",
-            "tui.cli",
+            "linclf",
             "train",
             "--data-dir",
             str(tiny_data_dir),
@@ -190,7 +189,7 @@ def test_unwritable_outputs_is_one_line(tiny_data_dir, tmp_path, capsys):
 def test_disk_full_while_saving_leaves_nothing_half_written(
     tiny_data_dir, tmp_path, capsys, monkeypatch
 ):
-    import engine.runs
+    import linclf.engine.runs
 
     real_fdopen = os.fdopen
 
@@ -213,7 +212,7 @@ def test_disk_full_while_saving_leaves_nothing_half_written(
         name = os.readlink(f"/proc/self/fd/{fd}")
         return FullDisk(handle) if "weights.npz" in name else handle
 
-    monkeypatch.setattr(engine.runs.os, "fdopen", fdopen)
+    monkeypatch.setattr(linclf.engine.runs.os, "fdopen", fdopen)
     assert _train(tiny_data_dir, tmp_path / "out") == 1
     assert "No space left on device" in _one_line(capsys.readouterr().err)
     (run_dir,) = (tmp_path / "out").iterdir()
@@ -360,9 +359,8 @@ def test_random_report_arguments(tiny_data_dir, tmp_path, capsys, args):
 
 
 async def test_tui_sighup_stops_and_saves(tiny_data_dir, tmp_path):
+    from linclf.tui.app import LinclfApp
     from textual.widgets import Input
-
-    from tui.app import LinclfApp
 
     app = LinclfApp(data_dir=tiny_data_dir, out=tmp_path / "out")
     async with app.run_test() as pilot:
@@ -383,9 +381,8 @@ async def test_tui_sighup_stops_and_saves(tiny_data_dir, tmp_path):
 
 
 async def test_tui_batch_larger_than_training_set_is_a_message(tiny_data_dir, tmp_path):
+    from linclf.tui.app import LinclfApp
     from textual.widgets import Input
-
-    from tui.app import LinclfApp
 
     app = LinclfApp(data_dir=tiny_data_dir, out=tmp_path / "out")
     async with app.run_test() as pilot:

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
-
-from engine.model import (
+from linclf.engine.model import (
     backward_pass,
     compute_accuracy,
     compute_cost,

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 from conftest import interrupt_linclf
-
-from tui.cli import main
+from linclf.tui.cli import main
 
 SECTIONS = [
     "Exercise 1: the four required settings",

@@ -2,13 +2,12 @@ import json
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
+import linclf.engine.data
 import pytest
 from conftest import interrupt_linclf
-
-import engine.data
-from engine import search as grid_search
-from engine.train import TrainConfig
-from tui.cli import main
+from linclf.engine import search as grid_search
+from linclf.engine.train import TrainConfig
+from linclf.tui.cli import main
 
 BASE = TrainConfig(n_epochs=2, n_batch=50)
 
@@ -48,19 +47,19 @@ def test_selection_never_reads_the_test_set(tiny_data_dir, tmp_path, monkeypatch
     # A test batch that cannot be read at all: selection must not notice it.
     (tiny_data_dir / "test_batch").write_bytes(b"not a batch")
     read = []
-    real_read = engine.data.read_batch
+    real_read = linclf.engine.data.read_batch
 
     def recording_read(path):
         read.append(path.name)
         return real_read(path)
 
-    monkeypatch.setattr(engine.data, "read_batch", recording_read)
+    monkeypatch.setattr(linclf.engine.data, "read_batch", recording_read)
     configs = grid_search.grid(BASE, [0.0, 1.0], [0.001, 0.05], [50])
     with ThreadPoolExecutor(2) as executor:
         rows = grid_search.search(configs, tiny_data_dir, executor, tmp_path / "r.csv")
     assert all(r["status"] == "completed" for r in rows)
     assert "test_batch" not in read
-    with pytest.raises(engine.data.DataError, match="test_batch"):
+    with pytest.raises(linclf.engine.data.DataError, match="test_batch"):
         grid_search.evaluate_choice(grid_search.best(rows), BASE, tiny_data_dir)  # only here
 
 

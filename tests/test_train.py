@@ -2,10 +2,9 @@ import warnings
 
 import numpy as np
 import pytest
-
-from engine import model
-from engine.data import load_splits
-from engine.train import ConfigError, TrainConfig, Training
+from linclf.engine import model
+from linclf.engine.data import load_splits
+from linclf.engine.train import ConfigError, TrainConfig, Training
 
 
 @pytest.fixture
@@ -64,7 +63,7 @@ def test_stop_mid_epoch_restores_the_last_finished_epoch(tiny, monkeypatch):
             training.stop()
         return real_backward(*args, **kwargs)
 
-    monkeypatch.setattr("engine.train.backward_pass", counting_backward)
+    monkeypatch.setattr("linclf.engine.train.backward_pass", counting_backward)
     for _ in training:
         after_first = {k: v.copy() for k, v in training.net.items()}
     assert training.status == "stopped" and [s.epoch for s in training.history] == [1]

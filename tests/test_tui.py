@@ -5,14 +5,13 @@ import time
 from pathlib import Path
 
 import pytest
+from linclf.engine.train import EpochStats, TrainConfig
+from linclf.tui.app import LinclfApp
+from linclf.tui.messages import EpochsDone, RunStarted
+from linclf.tui.widgets.curves import Curves
+from linclf.tui.widgets.epochs import EpochTable
+from linclf.tui.widgets.templates import TemplatesView
 from textual.widgets import Button, DataTable, Input, TabbedContent
-
-from engine.train import EpochStats, TrainConfig
-from tui.app import LinclfApp
-from tui.messages import EpochsDone, RunStarted
-from tui.widgets.curves import Curves
-from tui.widgets.epochs import EpochTable
-from tui.widgets.templates import TemplatesView
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -149,7 +148,7 @@ async def test_unwritable_outputs_is_a_message(tiny_data_dir, tmp_path):
 
 
 async def test_run_history_lists_and_overlays_runs(tiny_data_dir, tmp_path):
-    from tui.cli import main
+    from linclf.tui.cli import main
 
     for seed in ("1", "2"):
         assert (

@@ -8,18 +8,11 @@ import signal
 import time
 from pathlib import Path
 
-from textual import work
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, ProgressBar, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState, get_current_worker
-
-from engine import archive
-from engine.data import DTYPES, DataError, load_splits
-from engine.runs import RunDirError, RunRecorder
-from engine.train import ConfigError, EpochStats, TrainConfig, Training
-from tui.messages import (
+from linclf.engine import archive
+from linclf.engine.data import DTYPES, DataError, load_splits
+from linclf.engine.runs import RunDirError, RunRecorder
+from linclf.engine.train import ConfigError, EpochStats, TrainConfig, Training
+from linclf.tui.messages import (
     CheckFailed,
     CheckFinished,
     EpochsDone,
@@ -27,12 +20,18 @@ from tui.messages import (
     RunFinished,
     RunStarted,
 )
-from tui.widgets.curves import Curves
-from tui.widgets.epochs import EpochTable, RunStatus
-from tui.widgets.form import HyperparameterForm
-from tui.widgets.gradcheck import GradcheckPanel
-from tui.widgets.runs import RunsPanel
-from tui.widgets.templates import TemplatesView
+from linclf.tui.widgets.curves import Curves
+from linclf.tui.widgets.epochs import EpochTable, RunStatus
+from linclf.tui.widgets.form import HyperparameterForm
+from linclf.tui.widgets.gradcheck import GradcheckPanel
+from linclf.tui.widgets.runs import RunsPanel
+from linclf.tui.widgets.templates import TemplatesView
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, ProgressBar, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState, get_current_worker
 
 TABS = ("train", "check", "templates", "runs")
 # Epoch updates reach the UI at most every POST_INTERVAL seconds (faster runs arrive in
@@ -248,8 +247,8 @@ class LinclfApp(App):
 
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def gradcheck(self) -> None:
-        from engine import gradcheck
-        from engine.data import training_sample
+        from linclf.engine import gradcheck
+        from linclf.engine.data import training_sample
 
         try:
             n = max(case.n for case in gradcheck.DEFAULT_CASES)

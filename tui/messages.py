@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from linclf.engine.train import EpochStats, TrainConfig
 from textual.message import Message
-
-from engine.train import EpochStats, TrainConfig
 
 
 class RunStarted(Message):

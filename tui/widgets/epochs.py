@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from linclf.engine.train import EpochStats
 from textual.widgets import DataTable, Static
-
-from engine.train import EpochStats
 
 COLUMNS = ("epoch", "train loss", "val loss", "train cost", "val cost", "train acc", "val acc", "s")
 

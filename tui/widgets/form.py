@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from linclf.engine.train import TrainConfig
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
-
-from engine.train import TrainConfig
 
 # (field, label) for the text fields, in the order shown.
 NUMBER_FIELDS = (

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from linclf.engine.runs import list_runs, load_run
+from linclf.tui.widgets.curves import Curves
+from linclf.tui.widgets.epochs import EpochTable
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
-
-from engine.runs import list_runs, load_run
-from tui.widgets.curves import Curves
-from tui.widgets.epochs import EpochTable
 
 
 class RunsPanel(Vertical):

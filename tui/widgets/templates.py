@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from linclf.engine.data import CLASS_NAMES
 from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
-
-from engine.data import CLASS_NAMES
 
 CELL_WIDTH = 34  # 32 pixels and a gap
 
@@ -27,7 +26,7 @@ class TemplatesView(Widget):
         self.images: np.ndarray | None = None
 
     def show(self, W: np.ndarray) -> None:
-        from engine.plots import class_templates
+        from linclf.engine.plots import class_templates
 
         self.images = class_templates(W)
         self.refresh(layout=True)

@@ -16,9 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-
-from engine.runs import atomic_write
-from engine.train import EpochStats, TrainConfig
+from linclf.engine.runs import atomic_write
+from linclf.engine.train import EpochStats, TrainConfig
 
 EXERCISE1 = ((0.0, 0.1), (0.0, 0.001), (0.1, 0.001), (1.0, 0.001))  # (lam, eta)
 
@@ -56,11 +55,10 @@ QUICK = Budget(3, (0.0, 0.01), (0.001, 0.01), (100,), 1, 100, 2, (0.0, 0.01), (0
 def run_experiment(config_dict: dict, data_dir: str) -> dict:
     """Train one configuration and measure it on the test set: history, final weights, test
     accuracy, and the probability of the true class per test image. Runs in a worker."""
+    from linclf.engine.plots import true_class_probabilities
+    from linclf.engine.search import worker_data
+    from linclf.engine.train import Training
     from threadpoolctl import threadpool_limits
-
-    from engine.plots import true_class_probabilities
-    from engine.search import worker_data
-    from engine.train import Training
 
     config = TrainConfig.from_dict(config_dict)
     data = worker_data(data_dir, config, with_test=True)
@@ -85,8 +83,8 @@ def run_experiment(config_dict: dict, data_dir: str) -> dict:
 def evaluate_weights(net: dict, config_dict: dict, data_dir: str) -> dict:
     """Validation and test accuracy of given weights on the data of config. Runs in a worker
     (where that data is usually cached already)."""
-    from engine.search import worker_data
-    from engine.train import evaluate
+    from linclf.engine.search import worker_data
+    from linclf.engine.train import evaluate
 
     config = TrainConfig.from_dict(config_dict)
     data = worker_data(data_dir, config, with_test=True)
@@ -121,7 +119,7 @@ class Document:
         self.blocks.append(("img", (name, alt)))
 
     def figure(self, fig, name: str, alt: str) -> None:
-        from engine.plots import save_figure
+        from linclf.engine.plots import save_figure
 
         save_figure(fig, self.folder / name)
         self.image(name, alt)
@@ -190,7 +188,7 @@ def _gap(history: list[EpochStats]) -> float:
 def _roughness(W: np.ndarray) -> float:
     """Mean absolute difference between neighbouring pixels of the [0, 1]-scaled templates:
     a measured stand-in for 'how noisy the class templates look'."""
-    from engine.plots import class_templates
+    from linclf.engine.plots import class_templates
 
     images = class_templates(W)
     return float(
@@ -278,7 +276,7 @@ class Report:
             ],
             rows,
         )
-        from engine.plots import curves_figure, templates_figure
+        from linclf.engine.plots import curves_figure, templates_figure
 
         for (lam, eta), result in zip(EXERCISE1, results):
             tag = f"lam{lam:g}-eta{eta:g}"
@@ -330,8 +328,8 @@ class Report:
 
     # ----------------------------------------------------------- gradient check
     def gradient_check(self) -> None:
-        from engine import gradcheck
-        from engine.data import training_sample
+        from linclf.engine import gradcheck
+        from linclf.engine.data import training_sample
 
         self.log("Gradient check…")
         X, y = training_sample(self.data_dir, 100)
@@ -359,7 +357,7 @@ class Report:
     # ------------------------------------------------------------- Exercise 2.1
     def _grid(self, configs: list[TrainConfig], what: str) -> tuple[TrainConfig, int]:
         """Run configs as search trials (validation only); the best one and the trial count."""
-        from engine import search as grid_search
+        from linclf.engine import search as grid_search
 
         self.log(f"{what}: {len(configs)} trial(s)…")
         futures = [
@@ -372,7 +370,7 @@ class Report:
         return grid_search.config_of(chosen, configs[0]), len(rows)
 
     def exercise21(self) -> None:
-        from engine import search as grid_search
+        from linclf.engine import search as grid_search
 
         budget, base = self.budget, self.base
         chosen, trials = self._grid(
@@ -431,7 +429,7 @@ class Report:
         symmetric under a horizontal flip. Both steps keep one linear layer on the pixels:
         averaging weights averages the scores, and (W + W P)/2, with P the flip permutation,
         scores an image and its mirror image alike (the average of the two scores)."""
-        from engine.data import flip_indices
+        from linclf.engine.data import flip_indices
 
         seeds = [config.seed + i for i in range(1, self.budget.seeds)]
         results = [first] + self._run_all(
@@ -507,7 +505,7 @@ class Report:
             ],
             rows,
         )
-        from engine.plots import histogram_figure, side_by_side_curves
+        from linclf.engine.plots import histogram_figure, side_by_side_curves
 
         doc.figure(
             side_by_side_curves(

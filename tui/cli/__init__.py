@@ -66,7 +66,7 @@ def _stderr_console():
 
 def _locate_data(data_dir: Path | None, interactive: bool) -> Path:
     """The data folder; on a terminal, offer to fetch it when it is missing."""
-    from engine import archive
+    from linclf.engine import archive
 
     try:
         return archive.locate(data_dir)
@@ -79,9 +79,8 @@ def _locate_data(data_dir: Path | None, interactive: bool) -> Path:
 
 
 def fetch_with_progress(data_dir: Path | None) -> Path:
+    from linclf.engine import archive
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-    from engine import archive
 
     with Progress(
         "[progress.description]{task.description}",
@@ -108,7 +107,7 @@ def data_fetch(data_dir: DataDirOption = None) -> None:
 @data_app.command("where")
 def data_where(data_dir: DataDirOption = None) -> None:
     """Print the data folder linclf would read (unpacking the archive if needed)."""
-    from engine import archive
+    from linclf.engine import archive
 
     typer.echo(archive.locate(data_dir))
 
@@ -256,7 +255,7 @@ def train(
     plots: Annotated[bool, typer.Option(help="Save PNG plots in the run folder.")] = True,
 ) -> None:
     """Train with mini-batch gradient descent and save a run folder under --out."""
-    from engine.train import TrainConfig
+    from linclf.engine.train import TrainConfig
 
     config = TrainConfig(
         lam=lam,
@@ -278,9 +277,9 @@ def train(
     human = sys.stderr if as_json else sys.stdout
     folder = _locate_data(data_dir, interactive=sys.stdin.isatty() and human.isatty())
 
-    from engine.data import DTYPES, load_splits
-    from engine.runs import RunRecorder
-    from engine.train import Training
+    from linclf.engine.data import DTYPES, load_splits
+    from linclf.engine.runs import RunRecorder
+    from linclf.engine.train import Training
 
     print(f"loading {config.split} split from {folder}", file=human, flush=True)
     data = load_splits(folder, split=config.split, n_val=config.n_val, dtype=DTYPES[config.dtype])
@@ -295,7 +294,7 @@ def train(
         status = "interrupted" if signals.received is not None else training.status
         result = recorder.finish(status, plots=plots)
     if as_json:
-        from engine.runs import to_json
+        from linclf.engine.runs import to_json
 
         print(to_json(result))
     last = training.history[-1] if training.history else None
@@ -335,8 +334,8 @@ def check(
     for name, value in (("tol", tol), ("tol32", tol32)):
         if not (math.isfinite(value) and value > 0):
             raise UsageError(f"--{name} must be a positive number, got {value}")
-    from engine import archive, gradcheck
-    from engine.data import training_sample
+    from linclf.engine import archive, gradcheck
+    from linclf.engine.data import training_sample
 
     n = max(case.n for case in gradcheck.DEFAULT_CASES)
     source = "synthetic inputs"
@@ -369,7 +368,7 @@ def check(
 
 
 def _print_check_table(results, source: str) -> None:
-    from engine.gradcheck import CASE_COLUMNS
+    from linclf.engine.gradcheck import CASE_COLUMNS
 
     headers = (*CASE_COLUMNS, "abs err W", "abs err b", "rel err W", "rel err b", "tol", "result")
 
@@ -473,9 +472,9 @@ def search_command(
 ) -> None:
     """Grid search over λ, η and n_batch; selects on validation accuracy, then evaluates the
     test set once, for the chosen configuration."""
-    from engine import archive
-    from engine import search as grid_search
-    from engine.train import TrainConfig
+    from linclf.engine import archive
+    from linclf.engine import search as grid_search
+    from linclf.engine.train import TrainConfig
 
     base = TrainConfig(
         n_epochs=n_epochs,
@@ -571,7 +570,7 @@ def search_command(
         "trials": len(done),
         "results_csv": str(csv_path),
     }
-    from engine.runs import atomic_write, to_json
+    from linclf.engine.runs import atomic_write, to_json
 
     atomic_write(out / "best.json", to_json(result).encode())
     print(f"test accuracy of the chosen configuration: {test_acc:.2%}", file=human)
@@ -621,9 +620,9 @@ def report(
     """Run every experiment of the spec and write a Markdown and an HTML report."""
     import time
 
-    from engine import archive
-    from engine import search as grid_search
-    from engine.report import Report
+    from linclf.engine import archive
+    from linclf.engine import search as grid_search
+    from linclf.engine.report import Report
 
     if seed < 0:
         raise UsageError(f"--seed must be at least 0, got {seed}")
@@ -658,7 +657,7 @@ def tui(
     out: Annotated[Path, typer.Option(help="Folder for run folders.")] = Path("outputs"),
 ) -> None:
     """Open the training monitor (Textual): form, live epochs, curves, gradient check."""
-    from tui.app import LinclfApp
+    from linclf.tui.app import LinclfApp
 
     LinclfApp(data_dir=data_dir, out=out).run()
 
@@ -667,9 +666,9 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     """Errors that are the user's input, not linclf's bugs (imported only once raised)."""
     known = [UsageError]
     for module, name in (
-        ("engine.data", "DataError"),
-        ("engine.train", "ConfigError"),
-        ("engine.runs", "RunDirError"),
+        ("linclf.engine.data", "DataError"),
+        ("linclf.engine.train", "ConfigError"),
+        ("linclf.engine.runs", "RunDirError"),
     ):
         loaded = sys.modules.get(module)
         if loaded is not None:
