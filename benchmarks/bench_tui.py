@@ -36,9 +36,10 @@ def cli_run(data_dir: str, out: str) -> tuple[float, float]:
 
 
 async def tui_run(data_dir: str, out: str, press_keys: bool) -> tuple[float, float, list[float]]:
-    from linclf.tui.app import LinclfApp
     from textual import events
     from textual.widgets import TabbedContent
+
+    from linclf.tui.app import LinclfApp
 
     app = LinclfApp(data_dir=Path(data_dir), out=Path(out))
     latencies = []

@@ -10,7 +10,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from linclf.engine.data import BATCH_DIR, DataError
+from linclf.engine.data import BATCH_DIR
+from linclf.engine.errors import DataError, MissingData
 
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR_MD5 = "c58f30108f718f92721af3b95e74349a"
@@ -19,10 +20,6 @@ DATASETS = Path("Datasets")
 ENV_VAR = "LINCLF_DATA"
 
 Progress = Callable[[int, int | None], None]  # (bytes so far, total bytes or None)
-
-
-class MissingData(DataError):
-    """No dataset folder and no archive to unpack: the user may fetch it."""
 
 
 def default_data_dir() -> Path:

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from linclf.engine.config import DTYPE_NAMES, SPLITS
+from linclf.engine.errors import DataError
+
 K = 10
 D = 3072
 BATCH_DIR = "cifar-10-batches-py"
@@ -33,12 +36,7 @@ CLASS_NAMES = (
     "ship",
     "truck",
 )
-DTYPES = {"float64": np.float64, "float32": np.float32}
-SPLITS = ("spec", "all")
-
-
-class DataError(Exception):
-    """A dataset file or folder that cannot be used; the message names it and the problem."""
+DTYPES = {name: np.dtype(name).type for name in DTYPE_NAMES}
 
 
 def _numpy_dtype(*args):

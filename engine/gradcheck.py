@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
 from linclf.engine import model
 from linclf.engine.data import K
 
@@ -58,12 +59,6 @@ class CheckResult:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def case_cells(self) -> list[str]:
-        """The case as table cells, under CASE_COLUMNS."""
-        return [self.name, self.head, f"{self.lam:g}", str(self.d), str(self.n), self.dtype]
-
-
-CASE_COLUMNS = ("case", "head", "lam", "d", "n", "dtype")
 
 DEFAULT_CASES = (
     CheckCase("spec", "softmax", 0.0, 10, 3),

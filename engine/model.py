@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-HEADS = ("softmax", "sigmoid")
-
 
 def init_network(rng: np.random.Generator, K: int, d: int, dtype=np.float64) -> dict:
     """W = 0.01·N(0, 1) drawn first from rng, then b = 0 (the spec's initialisation)."""
@@ -105,3 +103,12 @@ def backward_pass(
     if lam:
         grad_W += (2 * lam) * net["W"]
     return {"W": grad_W, "b": G.sum(axis=1, keepdims=True)}
+
+
+def class_templates(W: np.ndarray) -> np.ndarray:
+    """Each row of W as a 32×32×3 image scaled to [0, 1] (spec figure 4); shape (K, 32, 32, 3).
+    A row holds the red, green and blue 32×32 planes one after the other, as an image does."""
+    images = W.reshape(W.shape[0], 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float64)
+    low = images.min(axis=(1, 2, 3), keepdims=True)
+    span = images.max(axis=(1, 2, 3), keepdims=True) - low
+    return (images - low) / np.where(span > 0, span, 1)

@@ -1,26 +1,25 @@
-"""PNG figures of a run (matplotlib, Agg backend): curves, class templates, histograms."""
+"""PNG figures of a run: curves, class templates, histograms. matplotlib's object-oriented
+API only (no pyplot): no global state, safe from any thread."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from linclf.engine.data import CLASS_NAMES  # noqa: E402
-from linclf.engine.model import probabilities, scores  # noqa: E402
-from linclf.engine.runs import atomic_write  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from linclf.engine.config import TrainConfig
+from linclf.engine.data import CLASS_NAMES
+from linclf.engine.files import atomic_write
+from linclf.engine.model import class_templates
 
 
-def save_figure(fig, path: Path) -> None:
-    """Save as PNG (atomically) and release the figure."""
+def save_figure(fig: Figure, path: Path) -> None:
+    """Save as PNG, atomically."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     atomic_write(path, buffer.getvalue())
 
 
@@ -41,49 +40,36 @@ def _curve_panel(ax, history, kind: str, title: str) -> None:
     ax.legend()
 
 
-def curves_figure(history, title: str = ""):
+def curves_figure(history, title: str = "") -> Figure:
     """Spec figure 3: loss and cost per epoch, training and validation."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, kind in zip(axes, ("loss", "cost")):
+    fig = Figure(figsize=(10, 4))
+    for ax, kind in zip(fig.subplots(1, 2), ("loss", "cost")):
         _curve_panel(ax, history, kind, f"{kind} {title}".strip())
     return fig
 
 
-def side_by_side_curves(series, kind: str = "loss"):
+def side_by_side_curves(series, kind: str = "loss") -> Figure:
     """One panel per (title, history): training and validation `kind` per epoch."""
-    fig, axes = plt.subplots(1, len(series), figsize=(5 * len(series), 4), sharey=True)
+    fig = Figure(figsize=(5 * len(series), 4))
+    axes = fig.subplots(1, len(series), sharey=True)
     for ax, (title, history) in zip(np.atleast_1d(axes), series):
         _curve_panel(ax, history, kind, title)
     return fig
 
 
-def class_templates(W: np.ndarray) -> np.ndarray:
-    """Each row of W as a 32×32×3 image scaled to [0, 1] (spec figure 4); shape (K, 32, 32, 3)."""
-    images = W.reshape(W.shape[0], 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float64)
-    low = images.min(axis=(1, 2, 3), keepdims=True)
-    span = images.max(axis=(1, 2, 3), keepdims=True) - low
-    return (images - low) / np.where(span > 0, span, 1)
-
-
-def templates_figure(W: np.ndarray):
-    fig, axes = plt.subplots(1, W.shape[0], figsize=(1.4 * W.shape[0], 1.8))
-    for ax, image, name in zip(axes, class_templates(W), CLASS_NAMES):
+def templates_figure(W: np.ndarray) -> Figure:
+    fig = Figure(figsize=(1.4 * W.shape[0], 1.8))
+    for ax, image, name in zip(fig.subplots(1, W.shape[0]), class_templates(W), CLASS_NAMES):
         ax.imshow(image, interpolation="nearest")
         ax.set_title(name, fontsize=8)
         ax.axis("off")
     return fig
 
 
-def true_class_probabilities(net: dict, X: np.ndarray, y: np.ndarray, head: str):
-    """Probability of the ground-truth class per example, and whether it was classified right."""
-    S = scores(X, net)
-    P = probabilities(S, head)
-    return P[y, np.arange(y.size)], np.argmax(S, axis=0) == y
-
-
-def histogram_figure(p_true: np.ndarray, correct: np.ndarray, head: str):
+def histogram_figure(p_true: np.ndarray, correct: np.ndarray, head: str) -> Figure:
     """Exercise 2.2: ground-truth-class probability, correctly vs incorrectly classified."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
+    fig = Figure(figsize=(10, 3.6))
+    axes = fig.subplots(1, 2, sharex=True)
     bins = np.linspace(0, 1, 41)
     for ax, mask, label, color in (
         (axes[0], correct, "correctly", "tab:blue"),
@@ -96,13 +82,13 @@ def histogram_figure(p_true: np.ndarray, correct: np.ndarray, head: str):
     return fig
 
 
-def save_run_plots(run_dir: Path, training) -> None:
-    cfg = training.config
-    save_figure(
-        curves_figure(training.history, f"({cfg.head}, eta={cfg.eta:g}, lam={cfg.lam:g})"),
-        run_dir / "curves.png",
-    )
-    save_figure(templates_figure(training.net["W"]), run_dir / "templates.png")
-    test = training.data.test
-    p_true, correct = true_class_probabilities(training.net, test.X, test.y, cfg.head)
-    save_figure(histogram_figure(p_true, correct, cfg.head), run_dir / "histograms.png")
+def save_run_plots(run_dir: Path, config: TrainConfig, history, W: np.ndarray, test) -> None:
+    """curves.png, templates.png and, when the test set was scored (test: TestScores),
+    histograms.png."""
+    title = f"({config.head}, eta={config.eta:g}, lam={config.lam:g})"
+    save_figure(curves_figure(history, title), run_dir / "curves.png")
+    save_figure(templates_figure(W), run_dir / "templates.png")
+    if test is not None:
+        save_figure(
+            histogram_figure(test.p_true, test.correct, config.head), run_dir / "histograms.png"
+        )

@@ -1,55 +1,35 @@
-"""Run folders: config, history, weights and plots, each file written atomically."""
+"""Run folders, written live: the one channel between a run and whoever watches it.
+
+The process that trains a run writes its folder as it goes (layout and fields in
+outputs/README.md, format FORMAT): run.json at the start (config, status "running", pid, host)
+and again at the end (final status, test figures); one line of history.jsonl per epoch; a
+heartbeat file touched every few seconds; weights.npz now and then while training and at the
+end; plots and history.csv at the end. Every file is written whole (appended lines, or a
+rename), so a reader never sees half of one.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 import os
-import tempfile
+import socket
+import threading
 import time
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
-from linclf.engine.train import EpochStats, Training
 
-HISTORY_FIELDS = [f.name for f in fields(EpochStats)]
+from linclf.engine import status as st
+from linclf.engine.config import TrainConfig
+from linclf.engine.errors import RunDirError
+from linclf.engine.files import append_line, atomic_write, to_json
+from linclf.engine.train import EpochStats, Split, TestScores, score_test
 
-
-class RunDirError(OSError):
-    """The run folder cannot be created or written; the message says where and why."""
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside path, then rename: readers and a crash mid-write see
-    the old file or the new one, never part of one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _json_number(value):
-    return value if not isinstance(value, float) or math.isfinite(value) else str(value)
-
-
-def to_json(value) -> str:
-    """JSON with NaN/inf written as strings (plain JSON has no such numbers)."""
-    return json.dumps(_clean(value), indent=2)
-
-
-def _clean(value):
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return _json_number(value)
+FORMAT = 2
+HEARTBEAT_SECONDS = 2.0  # how often a live run touches its heartbeat file
+WEIGHTS_SECONDS = 2.0  # live weights are replaced at most this often (and at the end)
+HISTORY_FIELDS = tuple(EpochStats.__dataclass_fields__)
 
 
 def create_run_dir(out: str | os.PathLike, tag: str) -> Path:
@@ -76,7 +56,7 @@ def create_run_dir(out: str | os.PathLike, tag: str) -> Path:
     raise RunDirError(f"{out}: too many runs named {stem}")
 
 
-def run_tag(config) -> str:
+def run_tag(config: TrainConfig) -> str:
     return f"{config.head}-eta{config.eta:g}-lam{config.lam:g}"
 
 
@@ -91,80 +71,141 @@ def history_csv(history: list[EpochStats]) -> str:
     return buffer.getvalue()
 
 
-def summary(training: Training, status: str, test_acc: float | None, run_dir: Path | None) -> dict:
-    """The run as one JSON-able object (the shape of `linclf train --json`)."""
-    return {
-        "config": training.config.to_dict(),
-        "status": status,
-        "history": [stats.to_dict() for stats in training.history],
-        "test_acc": test_acc,
-        "run_dir": str(run_dir) if run_dir is not None else None,
-    }
+class _Heartbeat(threading.Thread):
+    """Touches the heartbeat file every HEARTBEAT_SECONDS until stopped: a reader that finds it
+    stale (and no final status) knows the writer is gone."""
+
+    def __init__(self, path: Path):
+        super().__init__(name="linclf-heartbeat", daemon=True)
+        self.path = path
+        self.done = threading.Event()
+        self.beat()
+
+    def beat(self) -> None:
+        try:
+            atomic_write(self.path, f"{time.time():.3f}\n".encode())
+        except OSError:
+            pass  # a missed beat only makes the run look stale a little early
+
+    def run(self) -> None:
+        while not self.done.wait(HEARTBEAT_SECONDS):
+            self.beat()
 
 
 class RunRecorder:
-    """A run's folder, kept consistent as it goes: config at once, history after every epoch
-    (so a killed process still leaves what it finished), weights and plots at the end."""
+    """A run's folder, fed with what the run produces: EpochStats as they come, parameters
+    now and then, the final parameters and the test split at the end. Use it as a context
+    manager: a run that ends by an exception is recorded as failed (or interrupted)."""
 
-    def __init__(self, out: str | os.PathLike, training: Training):
-        self.training = training
-        self.dir = create_run_dir(out, run_tag(training.config))
-        self._write("config.json", to_json(training.config.to_dict()))
+    def __init__(
+        self,
+        out: str | os.PathLike,
+        config: TrainConfig,
+        mean: np.ndarray,
+        std: np.ndarray,
+        tag: str | None = None,
+    ):
+        self.config = config
+        self.mean, self.std = mean, std
+        self.dir = create_run_dir(out, tag or run_tag(config))
+        self.history: list[EpochStats] = []
+        self.info = {
+            "format": FORMAT,
+            "kind": "run",
+            "config": config.to_dict(),
+            "status": st.RUNNING,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": time.time(),
+            "ended": None,
+            "epochs": 0,
+            "test_acc": None,
+            "test_loss": None,
+            "error": None,
+        }
+        self._write("run.json", to_json(self.info))
+        self._weights_saved = 0.0
+        self._heartbeat = _Heartbeat(self.dir / "heartbeat")
+        self._heartbeat.start()
+        self.test_scores: TestScores | None = None  # set by finish() when the test set is given
+        self.finished = False
 
-    def _write(self, name: str, text: str) -> None:
+    def __enter__(self) -> RunRecorder:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if self.finished:
+            return
+        if isinstance(error, Exception) or error is None:
+            reason = f"{type(error).__name__}: {error}" if error else "ended without a status"
+            status = st.FAILED
+        else:  # KeyboardInterrupt, or a signal raised as a BaseException
+            reason, status = None, st.INTERRUPTED
         try:
-            atomic_write(self.dir / name, text.encode())
+            self._end(status, reason)
+        except RunDirError:
+            pass  # the original error says more than this one
+
+    def _write(self, name: str, text: str | bytes) -> None:
+        data = text.encode() if isinstance(text, str) else text
+        try:
+            atomic_write(self.dir / name, data)
         except OSError as err:
             raise RunDirError(f"{self.dir / name}: cannot write ({err.strerror or err})") from None
 
-    def record(self) -> None:
-        """Save the history so far."""
-        history = self.training.history
-        self._write("history.csv", history_csv(history))
-        self._write("history.json", to_json([s.to_dict() for s in history]))
-
-    def finish(self, status: str, plots: bool = True) -> dict:
-        """Test accuracy (when any epoch finished), weights, plots, then run.json, whose
-        presence says the folder is complete. Returns the run's summary."""
-        training = self.training
-        test_acc = training.test_accuracy() if training.history else None
-        result = summary(training, status, test_acc, self.dir)
-        self.record()
-        buffer = io.BytesIO()
-        np.savez(
-            buffer,
-            W=training.net["W"],
-            b=training.net["b"],
-            mean=training.data.mean,
-            std=training.data.std,
-        )
+    def epoch(self, stats: EpochStats, net: dict | None = None) -> None:
+        """Append one epoch to history.jsonl; with net (the parameters stats describe), also
+        replace the live weights if the last ones are older than WEIGHTS_SECONDS."""
         try:
-            atomic_write(self.dir / "weights.npz", buffer.getvalue())
-            if plots and training.history:
-                from linclf.engine import plots as plotting
-
-                plotting.save_run_plots(self.dir, training)
+            append_line(self.dir / "history.jsonl", to_json(stats.to_dict(), indent=None))
         except OSError as err:
-            raise RunDirError(f"{self.dir}: cannot write the run ({err.strerror or err})") from None
-        self._write("run.json", to_json(result))
-        return result
+            raise RunDirError(
+                f"{self.dir / 'history.jsonl'}: cannot write ({err.strerror or err})"
+            ) from None
+        self.history.append(stats)
+        if net is not None and time.monotonic() - self._weights_saved >= WEIGHTS_SECONDS:
+            self._save_weights(net, stats.epoch)
 
+    def _save_weights(self, net: dict, epoch: int) -> None:
+        buffer = io.BytesIO()
+        np.savez(buffer, W=net["W"], b=net["b"], mean=self.mean, std=self.std, epoch=epoch)
+        self._write("weights.npz", buffer.getvalue())
+        self._weights_saved = time.monotonic()
 
-def load_run(run_dir: str | os.PathLike) -> dict:
-    """A saved run's summary (run.json), with history rows as EpochStats."""
-    run_dir = Path(run_dir)
-    data = json.loads((run_dir / "run.json").read_text())
-    data["history"] = [
-        EpochStats(**{k: float(v) if isinstance(v, str) else v for k, v in row.items()})
-        for row in data["history"]
-    ]
-    data["run_dir"] = str(run_dir)
-    return data
+    def finish(
+        self, status: str, net: dict | None = None, test: Split | None = None, plots: bool = True
+    ) -> dict:
+        """The end of the run: the test set scored once (when given and any epoch finished),
+        the final weights, the plots and history.csv, then run.json with the final status.
+        Returns the run's summary (the shape of `linclf train --json`)."""
+        scores: TestScores | None = None
+        if net is not None and self.history:
+            if test is not None:
+                scores = self.test_scores = score_test(net, test, self.config.head)
+                self.info.update(test_acc=scores.acc, test_loss=scores.loss)
+            self._save_weights(net, self.history[-1].epoch)
+        if plots and net is not None and self.history:
+            from linclf.engine import plots as plotting
 
+            try:
+                plotting.save_run_plots(self.dir, self.config, self.history, net["W"], scores)
+            except OSError as err:
+                raise RunDirError(
+                    f"{self.dir}: cannot write a plot ({err.strerror or err})"
+                ) from None
+        self._write("history.csv", history_csv(self.history))
+        self._end(status)
+        return self.summary()
 
-def list_runs(out: str | os.PathLike) -> list[Path]:
-    """Complete run folders under out, newest first."""
-    out = Path(out)
-    if not out.is_dir():
-        return []
-    return sorted((p.parent for p in out.glob("*/run.json")), key=lambda p: p.name, reverse=True)
+    def _end(self, status: str, error: str | None = None) -> None:
+        self._heartbeat.done.set()
+        self.finished = True
+        self.info.update(status=status, ended=time.time(), epochs=len(self.history), error=error)
+        self._write("run.json", to_json(self.info))
+
+    def summary(self) -> dict:
+        return {
+            **self.info,
+            "history": [stats.to_dict() for stats in self.history],
+            "run_dir": str(self.dir),
+        }

@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import numpy as np
-from linclf.engine.data import DTYPES, SPLITS, Split, Splits, flip_indices, shift_indices
+
+from linclf.engine import status as st
+from linclf.engine.config import TrainConfig
+from linclf.engine.data import Split, Splits, flip_indices, shift_indices
 from linclf.engine.model import (
-    HEADS,
     backward_pass,
     compute_accuracy,
     compute_cost,
@@ -20,96 +22,11 @@ from linclf.engine.model import (
     scores,
 )
 
-MAX_EPOCHS = 100_000
-MAX_ETA = 1e6
-MAX_LAM = 1e6
 # A run has diverged when its cost is NaN or inf, or above this: the cost starts near
 # log(10) = 2.3; the spec's worst setting (eta 0.1) peaks near 10, eta 10 near 700, while
 # eta 1000 with lam 0 reaches 1e4 to 1e5 and stays finite (softmax is shift-invariant, so
 # without λ the scores grow without ever overflowing).
 DIVERGED_COST = 1e3
-
-
-class ConfigError(ValueError):
-    """A hyper-parameter that cannot be used; the message says which and why."""
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that defines a run. Defaults: the spec's first experiment."""
-
-    lam: float = 0.0
-    eta: float = 0.001
-    n_batch: int = 100
-    n_epochs: int = 40
-    seed: int = 42
-    head: str = "softmax"
-    dtype: str = "float64"
-    shuffle: bool = True
-    flip: bool = False
-    shift: int = 0  # translate each drawn image by up to this many pixels (0: off)
-    decay_factor: float = 0.1
-    decay_every: int = 0  # epochs between eta decays; 0 keeps eta constant
-    split: str = "spec"
-    n_val: int = 1000
-
-    def problems(self, n_train: int | None = None) -> dict[str, str]:
-        """Field name → why its value cannot be used (empty when all is well)."""
-        found = {}
-
-        def number(name, low, high, low_open=False):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                found[name] = f"{name} must be a number, got {value!r}"
-            elif not math.isfinite(value):
-                found[name] = f"{name} must be finite, got {value}"
-            elif value < low or (low_open and value == low) or value > high:
-                bracket = "(" if low_open else "["
-                found[name] = f"{name} must lie in {bracket}{low:g}, {high:g}], got {value:g}"
-
-        def integer(name, low, high):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                found[name] = f"{name} must be a whole number, got {value!r}"
-            elif not low <= value <= high:
-                found[name] = f"{name} must lie in {low}..{high}, got {value}"
-
-        number("eta", 0.0, MAX_ETA, low_open=True)
-        number("lam", 0.0, MAX_LAM)
-        integer("n_batch", 1, n_train if n_train is not None else 10**7)
-        integer("n_epochs", 1, MAX_EPOCHS)
-        integer("seed", 0, 2**63 - 1)
-        number("decay_factor", 0.0, 1.0, low_open=True)
-        integer("decay_every", 0, MAX_EPOCHS)
-        integer("n_val", 1, 49_999)
-        integer("shift", 0, 8)
-        if n_train is not None and "n_batch" in found:
-            found["n_batch"] += f" (the training set has {n_train} images)"
-        for name, allowed in (("head", HEADS), ("dtype", tuple(DTYPES)), ("split", SPLITS)):
-            if getattr(self, name) not in allowed:
-                found[name] = (
-                    f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}"
-                )
-        return found
-
-    def validate(self, n_train: int | None = None) -> None:
-        found = self.problems(n_train)
-        if found:
-            raise ConfigError("; ".join(found.values()))
-
-    def eta_at(self, epoch: int) -> float:
-        """Step decay: eta × decay_factor every decay_every epochs (epochs count from 1)."""
-        if not self.decay_every:
-            return self.eta
-        return self.eta * self.decay_factor ** ((epoch - 1) // self.decay_every)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> TrainConfig:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in names})
 
 
 @dataclass(frozen=True)
@@ -143,16 +60,38 @@ def evaluate(net: dict, split: Split, lam: float, head: str) -> tuple[float, flo
         return loss, compute_cost(loss, net, lam), compute_accuracy(S, split.y)
 
 
+@dataclass(frozen=True)
+class TestScores:
+    """The test set scored once per run: the figures of run.json and of the histograms."""
+
+    loss: float
+    acc: float
+    p_true: np.ndarray  # probability of the true class, per test image
+    correct: np.ndarray  # whether each test image was classified right
+
+
+def score_test(net: dict, split: Split, head: str) -> TestScores:
+    """One pass of the model over the test set (accuracy from the scores, as in evaluate)."""
+    with np.errstate(all="ignore"):
+        S = scores(split.X, net)
+        correct = np.argmax(S, axis=0) == split.y
+        p_true = probabilities(S, head)[split.y, np.arange(split.n)]
+        return TestScores(
+            loss_from_scores(S, split.y, head), float(correct.mean()), p_true, correct
+        )
+
+
 class Training:
     """One run of mini-batch GD. Iterate it to train: it yields one EpochStats per epoch.
 
     Randomness comes from default_rng(config.seed), drawn in the spec's order: W, then b,
     then one permutation per epoch (and per mini-batch, with flips, the flip coins, then,
     with shifts, the translations).
-    `stop()` may be called from another thread; the run then ends between mini-batches. When
-    the run ends, `net` holds the parameters after the last recorded epoch (while it runs,
-    `net` is up to one epoch ahead of the stats yielded so far). A diverged epoch (see
-    DIVERGED_COST) is recorded, ends the run, and `net` keeps the epoch before it.
+    `stop(reason)` may be called from another thread; the run then ends between mini-batches
+    and `status` becomes the reason (see engine/status.py). When the run ends, `net` holds the
+    parameters after the last recorded epoch (while it runs, `net` is up to one epoch ahead of
+    the stats yielded so far; `stats_net` is the copy the latest stats describe). A diverged
+    epoch (see DIVERGED_COST) is recorded, ends the run, and `net` keeps the epoch before it.
     """
 
     def __init__(self, data: Splits, config: TrainConfig, init_net: dict | None = None):
@@ -166,14 +105,18 @@ class Training:
             init_net = init_network(self.rng, K, d, dtype)
         self.init_net = init_net
         self.net = {key: value.astype(dtype, copy=True) for key, value in init_net.items()}
+        self.stats_net = self.net
         self.history: list[EpochStats] = []
-        self.status = "pending"  # → running → completed | stopped | diverged
+        self.status = st.PENDING  # → running → completed | diverged | the reason of a stop
+        self._stop_reason = st.STOPPED
         self._stop_requested = False
         self._stop_after_epoch = False
 
-    def stop(self, finish_epoch: bool = False) -> None:
+    def stop(self, reason: str = st.STOPPED, finish_epoch: bool = False) -> None:
         """End the run at the next mini-batch (the unfinished epoch is dropped), or, with
-        finish_epoch, once the current epoch is done."""
+        finish_epoch, once the current epoch is done. reason becomes the run's status unless
+        every epoch had already trained (stopped or interrupted)."""
+        self._stop_reason = reason
         if finish_epoch:
             self._stop_after_epoch = True
         else:
@@ -194,7 +137,7 @@ class Training:
         from threadpoolctl import threadpool_limits
 
         cfg = self.config
-        self.status = "running"
+        self.status = st.RUNNING
         with (
             ThreadPoolExecutor(1, thread_name_prefix="linclf-evaluate") as evaluator,
             threadpool_limits(1),
@@ -229,8 +172,8 @@ class Training:
                 before = after
             if pending is not None:
                 yield self._collect(pending)
-        if self.status == "running":
-            self.status = "completed" if len(self.history) == cfg.n_epochs else "stopped"
+        if self.status == st.RUNNING:
+            self.status = st.COMPLETED if len(self.history) == cfg.n_epochs else self._stop_reason
 
     def _workspace(self) -> tuple:
         """Buffers and augmentation indices, made once per run and reused by every epoch."""
@@ -290,9 +233,11 @@ class Training:
         seconds = trained + time.perf_counter() - waited
         stats = EpochStats(epoch, *train, *val, seconds, eta)
         self.history.append(stats)
+        self.stats_net = after
         if stats.diverged:
             self._restore(before)
-            self.status = "diverged"
+            self.stats_net = before
+            self.status = st.DIVERGED
         return stats
 
     def _copy(self) -> dict:
@@ -307,6 +252,3 @@ class Training:
         for _ in self:
             pass
         return self.history
-
-    def test_accuracy(self) -> float:
-        return evaluate(self.net, self.data.test, self.config.lam, self.config.head)[2]

@@ -5,17 +5,19 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+
+from linclf.engine.format import EPOCH_HEADERS
 from linclf.tui.cli import main
 
 RUN_FILES = {
-    "config.json",
+    "run.json",
+    "heartbeat",
+    "history.jsonl",
     "history.csv",
-    "history.json",
     "weights.npz",
     "curves.png",
     "templates.png",
     "histograms.png",
-    "run.json",
 }
 
 
@@ -53,7 +55,11 @@ def test_train_json_writes_a_complete_run_folder(tiny_data_dir, tmp_path, capsys
     assert 0 <= result["test_acc"] <= 1
     run_dir = Path(result["run_dir"])
     assert {p.name for p in run_dir.iterdir()} == RUN_FILES
-    assert json.loads((run_dir / "run.json").read_text()) == result
+    saved = json.loads((run_dir / "run.json").read_text())
+    assert saved == {k: v for k, v in result.items() if k not in ("history", "run_dir")}
+    assert saved["format"] == 2 and saved["pid"] > 0 and saved["ended"] >= saved["started"]
+    lines = (run_dir / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == result["history"]
     assert "run folder" in captured.err
 
 
@@ -74,8 +80,10 @@ def test_piped_output_is_one_plain_line_per_epoch(tiny_data_dir, tmp_path, capsy
         == 0
     )
     lines = capsys.readouterr().out.splitlines()
-    epoch_lines = [line for line in lines if line.startswith("epoch ")]
-    assert [line.split()[1] for line in epoch_lines] == ["1/3", "2/3", "3/3"]
+    header = lines.index("\t".join(EPOCH_HEADERS))
+    rows = [line.split("\t") for line in lines[header + 1 : header + 4]]
+    assert [row[0] for row in rows] == ["1", "2", "3"]
+    assert all(len(row) == len(EPOCH_HEADERS) for row in rows)
     assert not any("\r" in line or "\x1b" in line for line in lines)
     assert lines[-2].startswith("test accuracy:") and lines[-1].startswith("run folder:")
 

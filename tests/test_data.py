@@ -5,6 +5,7 @@ import tarfile
 import numpy as np
 import pytest
 from conftest import RunsCode, batch_dict, write_batch
+
 from linclf.engine import archive
 from linclf.engine.data import (
     D,

@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pytest
+
 from linclf.engine import gradcheck, model
 from linclf.tui.cli import main
 

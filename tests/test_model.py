@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+
 from linclf.engine.model import (
     backward_pass,
     compute_accuracy,

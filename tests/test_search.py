@@ -2,18 +2,21 @@ import json
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
-import linclf.engine.data
 import pytest
 from conftest import interrupt_linclf
+
+import linclf.engine.data
 from linclf.engine import search as grid_search
-from linclf.engine.train import TrainConfig
+from linclf.engine.config import TrainConfig
 from linclf.tui.cli import main
 
 BASE = TrainConfig(n_epochs=2, n_batch=50)
 
 
 def test_grid_is_every_combination_with_stable_keys():
-    configs = grid_search.grid(BASE, [0.0, 0.1], [0.001, 0.01], [50, 100])
+    configs = grid_search.grid(
+        BASE, {"lam": [0.0, 0.1], "eta": [0.001, 0.01], "n_batch": [50, 100]}
+    )
     assert len(configs) == 8 and len({grid_search.trial_key(c) for c in configs}) == 8
     assert configs[0].lam == 0.0 and configs[-1].n_batch == 100
     assert grid_search.trial_key(configs[0]) == grid_search.trial_key(
@@ -23,7 +26,7 @@ def test_grid_is_every_combination_with_stable_keys():
 
 def test_results_are_appended_as_they_finish_and_resume_skips_them(tiny_data_dir, tmp_path):
     csv_path = tmp_path / "search" / "results.csv"
-    first = grid_search.grid(BASE, [0.0, 0.1], [0.001, 0.01], [50])
+    first = grid_search.grid(BASE, {"lam": [0.0, 0.1], "eta": [0.001, 0.01]})
     seen = []
     with ThreadPoolExecutor(2) as executor:
         rows = grid_search.search(first, tiny_data_dir, executor, csv_path, on_result=seen.append)
@@ -31,7 +34,7 @@ def test_results_are_appended_as_they_finish_and_resume_skips_them(tiny_data_dir
     assert len(grid_search.read_results(csv_path)) == 4
     with pytest.raises(FileExistsError):
         grid_search.search(first, tiny_data_dir, ThreadPoolExecutor(1), csv_path)
-    more = first + grid_search.grid(BASE, [0.5], [0.001, 0.01], [50])
+    more = first + grid_search.grid(BASE, {"lam": [0.5], "eta": [0.001, 0.01]})
     seen.clear()
     with ThreadPoolExecutor(2) as executor:
         rows = grid_search.search(
@@ -54,26 +57,28 @@ def test_selection_never_reads_the_test_set(tiny_data_dir, tmp_path, monkeypatch
         return real_read(path)
 
     monkeypatch.setattr(linclf.engine.data, "read_batch", recording_read)
-    configs = grid_search.grid(BASE, [0.0, 1.0], [0.001, 0.05], [50])
+    configs = grid_search.grid(BASE, {"lam": [0.0, 1.0], "eta": [0.001, 0.05]})
     with ThreadPoolExecutor(2) as executor:
         rows = grid_search.search(configs, tiny_data_dir, executor, tmp_path / "r.csv")
     assert all(r["status"] == "completed" for r in rows)
     assert "test_batch" not in read
     with pytest.raises(linclf.engine.data.DataError, match="test_batch"):
-        grid_search.evaluate_choice(grid_search.best(rows), BASE, tiny_data_dir)  # only here
+        grid_search.evaluate_choice(grid_search.best(rows), tiny_data_dir)  # only here
 
 
 def test_chosen_model_is_evaluated_as_trained_or_retrained_after_resume(tiny_data_dir, tmp_path):
     config = TrainConfig(n_epochs=2, n_batch=50, lam=0.01)
-    row = grid_search.run_trial(config.to_dict(), str(tiny_data_dir))
-    from_model = grid_search.evaluate_choice(row, BASE, tiny_data_dir)
+    row = grid_search.run_trial(config.to_dict(), str(tiny_data_dir), str(tmp_path / "runs"))
+    from_model = grid_search.evaluate_choice(row, tiny_data_dir)
     resumed = {k: v for k, v in row.items() if k != "model"}  # as read back from the CSV
-    assert grid_search.evaluate_choice(resumed, BASE, tiny_data_dir) == from_model
+    assert grid_search.evaluate_choice(resumed, tiny_data_dir) == from_model
+    retrained = {**resumed, "run_dir": ""}  # its run folder deleted: trained again
+    assert grid_search.evaluate_choice(retrained, tiny_data_dir) == from_model
 
 
 def test_failed_trials_are_results_not_crashes(tiny_data_dir, tmp_path):
     config = TrainConfig(n_epochs=1, n_batch=5000)  # larger than the training set
-    row = grid_search.run_trial(config.to_dict(), str(tiny_data_dir))
+    row = grid_search.run_trial(config.to_dict(), str(tiny_data_dir), str(tmp_path / "runs"))
     assert row["status"] == "failed" and "n_batch" in row["error"]
 
 

@@ -1,17 +1,19 @@
 """The real app, driven headless with App.run_test() and Pilot."""
 
-import json
 import time
 from pathlib import Path
 
 import pytest
-from linclf.engine.train import EpochStats, TrainConfig
+from textual.widgets import Button, DataTable, Input, TabbedContent
+
+from linclf.engine.config import TrainConfig
+from linclf.engine.runread import load_run
+from linclf.engine.train import EpochStats
 from linclf.tui.app import LinclfApp
 from linclf.tui.messages import EpochsDone, RunStarted
 from linclf.tui.widgets.curves import Curves
 from linclf.tui.widgets.epochs import EpochTable
 from linclf.tui.widgets.templates import TemplatesView
-from textual.widgets import Button, DataTable, Input, TabbedContent
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -53,7 +55,7 @@ async def test_form_run_rows_curves_stop_and_run_folder(tiny_data_dir, tmp_path)
         assert {"run.json", "history.csv", "curves.png", "templates.png", "weights.npz"} <= {
             p.name for p in run_dir.iterdir()
         }
-        saved = json.loads((run_dir / "run.json").read_text())
+        saved = load_run(run_dir)
         assert len(saved["history"]) == len(app.history) == table.row_count
         assert str(run_dir) in str(app.query_one("#run-message").render())
         assert app.query_one(TemplatesView).images is not None
@@ -113,7 +115,7 @@ async def test_keys_work_while_training_and_quit_stops_and_saves(tiny_data_dir, 
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running, timeout=30)
     (run_dir,) = (tmp_path / "outputs").iterdir()
-    run = json.loads((run_dir / "run.json").read_text())
+    run = load_run(run_dir)
     assert run["status"] == "interrupted" and len(run["history"]) >= 1
 
 

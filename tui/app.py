@@ -8,10 +8,21 @@ import signal
 import time
 from pathlib import Path
 
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, ProgressBar, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState, get_current_worker
+
 from linclf.engine import archive
-from linclf.engine.data import DTYPES, DataError, load_splits
-from linclf.engine.runs import RunDirError, RunRecorder
-from linclf.engine.train import ConfigError, EpochStats, TrainConfig, Training
+from linclf.engine import format as fmt
+from linclf.engine import status as st
+from linclf.engine.config import TrainConfig
+from linclf.engine.data import DTYPES, load_splits
+from linclf.engine.errors import LinclfError
+from linclf.engine.runs import RunRecorder
+from linclf.engine.train import EpochStats, Training
 from linclf.tui.messages import (
     CheckFailed,
     CheckFinished,
@@ -26,12 +37,6 @@ from linclf.tui.widgets.form import HyperparameterForm
 from linclf.tui.widgets.gradcheck import GradcheckPanel
 from linclf.tui.widgets.runs import RunsPanel
 from linclf.tui.widgets.templates import TemplatesView
-from textual import work
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, ProgressBar, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState, get_current_worker
 
 TABS = ("train", "check", "templates", "runs")
 # Epoch updates reach the UI at most every POST_INTERVAL seconds (faster runs arrive in
@@ -85,7 +90,6 @@ class LinclfApp(App):
         self.n_epochs = 0
         self._data_cache: dict[tuple, object] = {}
         self._quitting = False
-        self._stop_status = "stopped"
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -124,7 +128,6 @@ class LinclfApp(App):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
 
     def _hangup(self) -> None:
-        self._stop_status = "interrupted"
         self.call_later(self.action_quit)
 
     # ---------------------------------------------------------------- actions
@@ -166,12 +169,11 @@ class LinclfApp(App):
             f"starting: {form.config.head}, eta {form.config.eta:g}, lam {form.config.lam:g}"
         )
         self.action_tab("train")
-        self._stop_status = "stopped"
         self.train(form.config)
 
     def action_stop(self) -> None:
         if self.training is not None and self.training_running():
-            self.training.stop()
+            self.training.stop(st.STOPPED)
             self._message("Stopping after the current mini-batch…")
 
     def action_check(self) -> None:
@@ -186,9 +188,7 @@ class LinclfApp(App):
         if self.training is not None and self.training_running():
             # Stop between mini-batches; the worker saves the run, then RunFinished exits.
             self._quitting = True
-            if self._stop_status == "stopped":
-                self._stop_status = "interrupted"
-            self.training.stop()
+            self.training.stop(st.INTERRUPTED)
             self._message("Stopping and saving the run…")
             self.set_timer(20, self.exit)
             return
@@ -220,27 +220,24 @@ class LinclfApp(App):
             self.training = training
             if worker.is_cancelled or self._quitting:
                 return
-            recorder = RunRecorder(self.out, training)
-            self.post_message(RunStarted(config, recorder.dir))
-            pending: list[EpochStats] = []
-            last_post = 0.0
-            for stats in training:
-                recorder.record()
-                pending.append(stats)
-                if worker.is_cancelled:
-                    training.stop()
-                now = time.monotonic()
-                if now - last_post >= POST_INTERVAL:
+            with RunRecorder(self.out, config, data.mean, data.std) as recorder:
+                self.post_message(RunStarted(config, recorder.dir))
+                pending: list[EpochStats] = []
+                last_post = 0.0
+                for stats in training:
+                    recorder.epoch(stats, training.stats_net)
+                    pending.append(stats)
+                    if worker.is_cancelled:
+                        training.stop(st.INTERRUPTED)
+                    now = time.monotonic()
+                    if now - last_post >= POST_INTERVAL:
+                        self.post_message(EpochsDone(pending))
+                        pending, last_post = [], now
+                if pending:
                     self.post_message(EpochsDone(pending))
-                    pending, last_post = [], now
-            if pending:
-                self.post_message(EpochsDone(pending))
-            status = training.status
-            if status == "stopped":
-                status = self._stop_status
-            summary = recorder.finish(status)
+                summary = recorder.finish(training.status, training.net, data.test)
             self.post_message(RunFinished(summary, training.net["W"].copy()))
-        except (DataError, ConfigError, RunDirError, OSError) as err:
+        except (LinclfError, OSError) as err:
             self.post_message(RunFailed(str(err)))
         except Exception as err:  # noqa: BLE001 - the app must never die with a traceback
             self.post_message(RunFailed(f"unexpected error: {type(err).__name__}: {err}"))
@@ -282,13 +279,9 @@ class LinclfApp(App):
 
     def on_run_finished(self, event: RunFinished) -> None:
         summary = self.last_summary = event.summary
-        status, acc = summary["status"], summary["test_acc"]
-        text = f"{status.capitalize()}"
-        if status == "diverged" and self.history:
-            text += f" at epoch {self.history[-1].epoch} (cost {self.history[-1].train_cost})"
-        if acc is not None:
-            text += f" · test accuracy {acc:.2%}"
-        self._message(f"{text} · saved to {summary['run_dir']}", error=status == "diverged")
+        status = summary["status"]
+        text = fmt.status_sentence(status, self.history, summary["test_acc"])
+        self._message(f"{text} · saved to {summary['run_dir']}", error=status == st.DIVERGED)
         if self.history:
             self.query_one(TemplatesView).show(event.W)
         self.query_one(RunsPanel).reload()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from linclf.engine.train import EpochStats, TrainConfig
 from textual.message import Message
+
+from linclf.engine.config import TrainConfig
+from linclf.engine.train import EpochStats
 
 
 class RunStarted(Message):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from linclf.engine.train import EpochStats
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
+
+from linclf.engine.train import EpochStats
 
 METRICS = ("loss", "cost", "acc")
 TITLES = {"loss": "loss", "cost": "cost", "acc": "accuracy"}

@@ -1,33 +1,15 @@
-"""The hyperparameter form: every TrainConfig field, presets, validation as you type."""
+"""The hyperparameter form: one field per TrainConfig field (generated from the schema in
+engine/config.py), presets, and validation as you type."""
 
 from __future__ import annotations
 
-from dataclasses import fields
-
-from linclf.engine.train import TrainConfig
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-# (field, label) for the text fields, in the order shown.
-NUMBER_FIELDS = (
-    ("lam", "λ lam"),
-    ("eta", "η eta"),
-    ("n_batch", "n_batch"),
-    ("n_epochs", "n_epochs"),
-    ("seed", "seed"),
-    ("decay_every", "decay every"),
-    ("decay_factor", "decay factor"),
-    ("n_val", "n_val (all)"),
-    ("shift", "shift (px)"),
-)
-CHOICES = (
-    ("head", "head", (("softmax + CE", "softmax"), ("sigmoid + BCE", "sigmoid"))),
-    ("dtype", "dtype", (("float64", "float64"), ("float32", "float32"))),
-    ("split", "split", (("spec: 1 / 2 / test", "spec"), ("all data", "all"))),
-)
-SWITCHES = (("flip", "flip images"), ("shuffle", "shuffle"))
+from linclf.engine.config import ConfigField, TrainConfig, config_fields
+
 # The spec's four required settings (Exercise 1), 40 epochs, n_batch 100.
 PRESETS = {
     "lam 0, eta 0.1": {"lam": 0.0, "eta": 0.1},
@@ -35,27 +17,30 @@ PRESETS = {
     "lam 0.1, eta 0.001": {"lam": 0.1, "eta": 0.001},
     "lam 1, eta 0.001": {"lam": 1.0, "eta": 0.001},
 }
-_TYPES = {f.name: f.type for f in fields(TrainConfig)}
 
 
-def parse_form(values: dict[str, str]) -> tuple[TrainConfig | None, dict[str, str]]:
-    """Text of the number fields (plus choices) → a config, or the problems by field."""
-    numbers = {name for name, _ in NUMBER_FIELDS}
+def _text(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def parse_form(
+    values: dict, config_class: type = TrainConfig
+) -> tuple[TrainConfig | None, dict[str, str]]:
+    """The form's values (text of the inputs, the choices, the switches) → a config, or every
+    problem at once by field: text that does not parse, and values out of range."""
     parsed, problems = {}, {}
-    for name, text in values.items():
-        if name not in numbers:
-            parsed[name] = text
-            continue
-        text = text.strip()
-        try:
-            parsed[name] = int(text) if _TYPES[name] == "int" else float(text)
-        except ValueError:
-            kind = "a whole number" if _TYPES[name] == "int" else "a number"
-            problems[name] = f"must be {kind}" if text else "is empty"
-    if problems:
-        return None, problems
-    config = TrainConfig(**parsed)
-    return (config, {}) if not (found := config.problems()) else (None, found)
+    for spec in config_fields(config_class):
+        value = values[spec.name]
+        if isinstance(value, str) and spec.kind is not str:
+            try:
+                value = spec.parse(value)
+            except ValueError as err:
+                problems[spec.name] = str(err)
+                continue
+        parsed[spec.name] = value
+    config = config_class(**parsed)
+    problems = {**config.problems(), **problems}
+    return (None, problems) if problems else (config, {})
 
 
 class HyperparameterForm(VerticalScroll):
@@ -70,11 +55,29 @@ class HyperparameterForm(VerticalScroll):
     class StartRequested(Message):
         """Enter in a field: start with these settings."""
 
-    def __init__(self, config: TrainConfig | None = None, **kwargs) -> None:
+    def __init__(
+        self, config: TrainConfig | None = None, config_class: type = TrainConfig, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
-        self.initial = config or TrainConfig()
+        self.config_class = config_class
+        self.fields = config_fields(config_class)
+        self.initial = config or config_class()
         self.config: TrainConfig | None = self.initial
         self.problems: dict[str, str] = {}
+
+    def _field(self, spec: ConfigField) -> ComposeResult:
+        value = getattr(self.initial, spec.name)
+        if spec.kind is bool:
+            yield Checkbox(spec.param.label, value=value, id=spec.name, compact=True)
+            return
+        with Horizontal(classes="field"):
+            yield Label(spec.param.label, classes="field-label")
+            if spec.kind is str:
+                options = [(label, choice) for choice, label in spec.param.choices]
+                yield Select(options, value=value, allow_blank=False, id=spec.name, compact=True)
+            else:
+                yield Input(_text(value), id=spec.name, compact=True)
+        yield Static("", id=f"{spec.name}-error", classes="field-error")
 
     def compose(self) -> ComposeResult:
         yield Select(
@@ -83,37 +86,25 @@ class HyperparameterForm(VerticalScroll):
             id="preset",
             compact=True,
         )
-        for name, label in NUMBER_FIELDS:
-            with Horizontal(classes="field"):
-                yield Label(label, classes="field-label")
-                yield Input(str(getattr(self.initial, name)), id=name, compact=True)
-            yield Static("", id=f"{name}-error", classes="field-error")
-        for name, label, options in CHOICES:
-            with Horizontal(classes="field"):
-                yield Label(label, classes="field-label")
-                yield Select(
-                    options,
-                    value=getattr(self.initial, name),
-                    allow_blank=False,
-                    id=name,
-                    compact=True,
-                )
-        for name, label in SWITCHES:
-            yield Checkbox(label, value=getattr(self.initial, name), id=name, compact=True)
+        for spec in self.fields:
+            yield from self._field(spec)
         yield Button("Start (s)", id="start", variant="success", compact=True)
 
     def values(self) -> dict:
-        values = {name: self.query_one(f"#{name}", Input).value for name, _ in NUMBER_FIELDS}
-        values.update({name: self.query_one(f"#{name}", Select).value for name, *_ in CHOICES})
-        values.update({name: self.query_one(f"#{name}", Checkbox).value for name, _ in SWITCHES})
-        return values
+        kinds = {bool: Checkbox, str: Select}
+        return {
+            spec.name: self.query_one(f"#{spec.name}", kinds.get(spec.kind, Input)).value
+            for spec in self.fields
+        }
 
     def validate(self) -> None:
-        self.config, self.problems = parse_form(self.values())
-        for name, _ in NUMBER_FIELDS:
-            problem = self.problems.get(name)
-            self.query_one(f"#{name}", Input).set_class(problem is not None, "-invalid")
-            error = self.query_one(f"#{name}-error", Static)
+        self.config, self.problems = parse_form(self.values(), self.config_class)
+        for spec in self.fields:
+            if spec.kind is bool:
+                continue
+            problem = self.problems.get(spec.name)
+            self.query_one(f"#{spec.name}").set_class(problem is not None, "-invalid")
+            error = self.query_one(f"#{spec.name}-error", Static)
             error.update(problem or "")
             error.display = problem is not None
         self.query_one("#start", Button).disabled = self.config is None
@@ -134,7 +125,7 @@ class HyperparameterForm(VerticalScroll):
         event.stop()
         if event.select.id == "preset" and event.value in PRESETS:
             for name, value in {**PRESETS[event.value], "n_epochs": 40, "n_batch": 100}.items():
-                self.query_one(f"#{name}", Input).value = f"{value:g}"
+                self.query_one(f"#{name}", Input).value = _text(value)
         self.validate()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:

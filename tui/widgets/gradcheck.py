@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, DataTable, Static
 
-COLUMNS = ("case", "head", "λ", "d", "n", "dtype", "rel err W", "rel err b", "result")
+from linclf.engine import format as fmt
 
 
 class GradcheckPanel(Vertical):
@@ -17,7 +17,7 @@ class GradcheckPanel(Vertical):
         yield DataTable(id="check-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
+        self.query_one(DataTable).add_columns(*fmt.CHECK_HEADERS)
 
     def running(self) -> None:
         self.query_one("#run-check", Button).disabled = True
@@ -34,11 +34,9 @@ class GradcheckPanel(Vertical):
             verdict = (
                 Text("pass", style="bold green") if r.passed else Text("FAIL", style="bold red")
             )
-            table.add_row(
-                *r.case_cells(), f"{r.max_rel_err_W:.1e}", f"{r.max_rel_err_b:.1e}", verdict
-            )
+            table.add_row(*fmt.check_cells(r)[:-1], verdict)
         failed = sum(not r.passed for r in results)
-        summary = f"{len(results) - failed} passed, {failed} failed · inputs: {source}"
+        summary = f"{fmt.check_summary(results)} · inputs: {source}"
         self.query_one("#check-status", Static).update(
             Text(summary, style="green" if not failed else "bold red")
         )

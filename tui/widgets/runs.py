@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from linclf.engine.runs import list_runs, load_run
-from linclf.tui.widgets.curves import Curves
-from linclf.tui.widgets.epochs import EpochTable
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
+
+from linclf.engine import format as fmt
+from linclf.engine.runread import list_runs, load_run, number
+from linclf.tui.widgets.curves import Curves
+from linclf.tui.widgets.epochs import EpochTable
 
 
 class RunsPanel(Vertical):
@@ -40,19 +43,15 @@ class RunsPanel(Vertical):
         table.clear()
         self.runs = {}
         for folder in list_runs(self.out):
-            try:
-                run = load_run(folder)
-            except (OSError, ValueError, KeyError, TypeError):
-                continue  # an unreadable folder is not worth a crash; skip it
+            run = load_run(folder)  # never raises: what is missing shows as a marker
             key = str(folder)
             self.runs[key] = run
-            acc = run.get("test_acc")
             table.add_row(
                 "*" if key in self.marked else "",
-                folder.name,
-                run.get("status", "?"),
+                Text(folder.name),
+                Text(str(run.get("status", "?"))[:20]),
                 str(len(run["history"])),
-                f"{acc:.2%}" if acc is not None else "–",
+                fmt.percent(number(run.get("test_acc"))),
                 key=key,
             )
         self.marked = [key for key in self.marked if key in self.runs]

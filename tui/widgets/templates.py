@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from linclf.engine.data import CLASS_NAMES
 from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
+
+from linclf.engine.data import CLASS_NAMES
 
 CELL_WIDTH = 34  # 32 pixels and a gap
 
@@ -26,7 +27,7 @@ class TemplatesView(Widget):
         self.images: np.ndarray | None = None
 
     def show(self, W: np.ndarray) -> None:
-        from linclf.engine.plots import class_templates
+        from linclf.engine.model import class_templates
 
         self.images = class_templates(W)
         self.refresh(layout=True)

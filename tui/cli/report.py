@@ -1,0 +1,59 @@
+"""`linclf report`: every experiment of the spec, written up as Markdown and HTML."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from linclf.engine.errors import UsageError
+from linclf.tui.cli.options import DataDirOption, JobsOption, SchedulerOption
+from linclf.tui.cli.signals import Interrupted, SignalGuard
+
+
+def report(
+    out: Annotated[
+        Path, typer.Option(help="Folder for report.md, report.html, figures and runs/.")
+    ] = Path("outputs/report"),
+    quick: Annotated[
+        bool, typer.Option(help="A reduced budget (3 epochs, a 2x2 grid) for tests and CI.")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Seed of every run: the report is repeatable.")] = 42,
+    jobs: JobsOption = 0,
+    scheduler: SchedulerOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Run every experiment of the spec and write a Markdown and an HTML report."""
+    from linclf.engine import archive
+    from linclf.engine.executor import executor_for, shutdown_now
+    from linclf.engine.report import Report
+
+    if seed < 0:
+        raise UsageError(f"--seed must be at least 0, got {seed}")
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    folder = archive.locate(data_dir)
+    started = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {message}", flush=True)
+
+    with SignalGuard(), executor_for(jobs, scheduler) as executor:
+        document = Report(folder, out, executor, seed=seed, quick=quick, log=log)
+        try:
+            document.build()
+        except Interrupted as interrupted:
+            shutdown_now(executor)
+            document.doc.paragraph(
+                f"Interrupted ({interrupted}): the sections above are "
+                "complete; the rest did not run."
+            )
+            document.doc.write()
+            print(f"interrupted; the finished sections are in {out}/report.md", file=sys.stderr)
+            raise
+    print(f"report: {out / 'report.md'} and {out / 'report.html'}")
