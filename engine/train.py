@@ -10,8 +10,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from linclf.engine import status as st
+from linclf.engine.augment import flip_indices, shift_indices
 from linclf.engine.config import TrainConfig
-from linclf.engine.data import Split, Splits, flip_indices, shift_indices
+from linclf.engine.data import Split, Splits
 from linclf.engine.model import (
     backward_pass,
     compute_accuracy,

@@ -7,15 +7,9 @@ import pytest
 from conftest import RunsCode, batch_dict, write_batch
 
 from linclf.engine import archive
-from linclf.engine.data import (
-    D,
-    DataError,
-    flip_indices,
-    load_batch,
-    load_splits,
-    read_batch,
-    shift_indices,
-)
+from linclf.engine.augment import flip_indices, shift_indices
+from linclf.engine.data import D, load_batch, load_splits, read_batch
+from linclf.engine.errors import DataError, MissingData
 
 
 def test_load_batch_shapes_types_and_range(tiny_data_dir):
@@ -172,7 +166,7 @@ def test_locate_unpacks_a_neighbouring_archive_and_explains_missing_data(tmp_pat
         tar.add(tiny_data_dir, arcname="cifar-10-batches-py")
     folder = archive.locate(datasets / "cifar-10-batches-py")
     assert sorted(p.name for p in folder.iterdir())[0] == "data_batch_1"
-    with pytest.raises(archive.MissingData, match="linclf data fetch"):
+    with pytest.raises(MissingData, match="linclf data fetch"):
         archive.locate(tmp_path / "elsewhere" / "cifar-10-batches-py")
 
 

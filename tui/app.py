@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import time
 from pathlib import Path
 
 from textual import work
@@ -15,14 +14,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, ProgressBar, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from linclf.engine import archive
 from linclf.engine import format as fmt
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
-from linclf.engine.data import DTYPES, load_splits
-from linclf.engine.errors import LinclfError
-from linclf.engine.runs import RunRecorder
 from linclf.engine.train import EpochStats, Training
+from linclf.tui import workers
 from linclf.tui.messages import (
     CheckFailed,
     CheckFinished,
@@ -39,9 +35,6 @@ from linclf.tui.widgets.runs import RunsPanel
 from linclf.tui.widgets.templates import TemplatesView
 
 TABS = ("train", "check", "templates", "runs")
-# Epoch updates reach the UI at most every POST_INTERVAL seconds (faster runs arrive in
-# batches): each one redraws the table and the plot, work the training thread waits for.
-POST_INTERVAL = 0.5
 HELP = """\
 s  start training with the form's settings      x  stop (keeps finished epochs)
 c  run the gradient check                       a  loss / cost / accuracy curves
@@ -88,7 +81,7 @@ class LinclfApp(App):
         self.run_dir: Path | None = None
         self.last_summary: dict | None = None
         self.n_epochs = 0
-        self._data_cache: dict[tuple, object] = {}
+        self._data = workers.DataCache(data_dir)
         self._quitting = False
 
     # ----------------------------------------------------------------- layout
@@ -200,64 +193,20 @@ class LinclfApp(App):
         message.set_class(error, "-error")
 
     # ---------------------------------------------------------------- workers
-    def _load(self, config: TrainConfig):
-        folder = archive.locate(self.data_dir)
-        key = (str(folder.resolve()), config.split, config.n_val, config.dtype)
-        if key not in self._data_cache:
-            self._data_cache.clear()  # keep one data set in memory, not one per setting
-            self._data_cache[key] = load_splits(
-                folder, config.split, config.n_val, DTYPES[config.dtype]
-            )
-        return self._data_cache[key]
+    def _started(self, training: Training) -> bool:
+        self.training = training
+        return not self._quitting
 
     @work(thread=True, exclusive=True, group="train", exit_on_error=False)
     def train(self, config: TrainConfig) -> None:
         """The engine's epoch loop in a thread; the same code as `linclf train`."""
-        worker = get_current_worker()
-        try:
-            data = self._load(config)
-            training = Training(data, config)
-            self.training = training
-            if worker.is_cancelled or self._quitting:
-                return
-            with RunRecorder(self.out, config, data.mean, data.std) as recorder:
-                self.post_message(RunStarted(config, recorder.dir))
-                pending: list[EpochStats] = []
-                last_post = 0.0
-                for stats in training:
-                    recorder.epoch(stats, training.stats_net)
-                    pending.append(stats)
-                    if worker.is_cancelled:
-                        training.stop(st.INTERRUPTED)
-                    now = time.monotonic()
-                    if now - last_post >= POST_INTERVAL:
-                        self.post_message(EpochsDone(pending))
-                        pending, last_post = [], now
-                if pending:
-                    self.post_message(EpochsDone(pending))
-                summary = recorder.finish(training.status, training.net, data.test)
-            self.post_message(RunFinished(summary, training.net["W"].copy()))
-        except (LinclfError, OSError) as err:
-            self.post_message(RunFailed(str(err)))
-        except Exception as err:  # noqa: BLE001 - the app must never die with a traceback
-            self.post_message(RunFailed(f"unexpected error: {type(err).__name__}: {err}"))
+        workers.train(
+            self.post_message, get_current_worker(), self._data, config, self.out, self._started
+        )
 
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def gradcheck(self) -> None:
-        from linclf.engine import gradcheck
-        from linclf.engine.data import training_sample
-
-        try:
-            n = max(case.n for case in gradcheck.DEFAULT_CASES)
-            try:
-                X, y = training_sample(archive.locate(self.data_dir), n)
-                source = f"first {n} training images"
-            except archive.MissingData:
-                X, y = gradcheck.synthetic_inputs(n=n)
-                source = "synthetic (no CIFAR-10 found)"
-            self.post_message(CheckFinished(gradcheck.run_checks(X, y), source))
-        except Exception as err:  # noqa: BLE001 - shown in the panel instead of a traceback
-            self.post_message(CheckFailed(f"check failed: {type(err).__name__}: {err}"))
+        workers.gradient_check(self.post_message, self.data_dir)
 
     # --------------------------------------------------------------- messages
     def on_hyperparameter_form_start_requested(self, _event) -> None:

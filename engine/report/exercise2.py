@@ -94,7 +94,7 @@ def best_linear_model(
     symmetric under a horizontal flip. Both steps keep one linear layer on the pixels:
     averaging weights averages the scores, and (W + W P)/2, with P the flip permutation,
     scores an image and its mirror image alike (the average of the two scores)."""
-    from linclf.engine.data import flip_indices
+    from linclf.engine.augment import flip_indices
 
     seeds = [config.seed + i for i in range(1, budget.seeds)]
     others = experiments.run([replace(config, seed=s) for s in seeds], "Best linear model")
