@@ -169,3 +169,33 @@ def test_a_new_config_field_needs_one_edit(tmp_path):
     form = _python(textwrap.dedent(FORM_PROBE), tmp_path, env)
     assert "form field 0" in form.stdout, form.stderr
     assert "form problem momentum must lie in [0, 0.99]" in form.stdout
+
+
+def test_the_wheel_holds_only_the_linclf_package(tmp_path):
+    """A regular install (not editable): every module under linclf/, the stylesheet too, and
+    no bare engine or tui in site-packages."""
+    import zipfile
+
+    tree = tmp_path / "tree"
+    for name in ("pyproject.toml", "README.md", "__main__.py"):
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, tree / name)
+    for folder in ("engine", "tui"):
+        shutil.copytree(ROOT / folder, tree / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+        + [str(tree), "-w", str(tmp_path / "wheel")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    (wheel,) = (tmp_path / "wheel").glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/")[0] for name in names}
+    assert tops == {"linclf", "linclf-0.1.0.dist-info"}
+    assert {"linclf/__main__.py", "linclf/tui/app.tcss", "linclf/engine/train.py"} <= set(names)
+    sources = {
+        p.relative_to(ROOT).as_posix() for d in ("engine", "tui") for p in (ROOT / d).rglob("*.py")
+    }
+    assert {f"linclf/{s}" for s in sources} <= set(names)
