@@ -22,9 +22,10 @@ import numpy as np
 
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
+from linclf.engine.data import PixelSplit, Split
 from linclf.engine.errors import RunDirError
 from linclf.engine.files import append_line, atomic_write, to_json
-from linclf.engine.train import EpochStats, Split, TestScores, score_test
+from linclf.engine.train import EpochStats, TestScores, score_test
 
 FORMAT = 2
 HEARTBEAT_SECONDS = 2.0  # how often a live run touches its heartbeat file
@@ -173,15 +174,22 @@ class RunRecorder:
         self._weights_saved = time.monotonic()
 
     def finish(
-        self, status: str, net: dict | None = None, test: Split | None = None, plots: bool = True
+        self,
+        status: str,
+        net: dict | None = None,
+        test: Split | PixelSplit | None = None,
+        plots: bool = True,
+        test_scores: TestScores | None = None,
     ) -> dict:
-        """The end of the run: the test set scored once (when given and any epoch finished),
-        the final weights, the plots and history.csv, then run.json with the final status.
-        Returns the run's summary (the shape of `linclf train --json`)."""
+        """The end of the run: the test set scored once (when given and any epoch finished;
+        test_scores: already scored with net, as Training.test_scores), the final weights,
+        the plots and history.csv, then run.json with the final status. Returns the run's
+        summary (the shape of `linclf train --json`)."""
         scores: TestScores | None = None
         if net is not None and self.history:
             if test is not None:
-                scores = self.test_scores = score_test(net, test, self.config.head)
+                scores = test_scores or score_test(net, test, self.config.head)
+                self.test_scores = scores
                 self.info.update(test_acc=scores.acc, test_loss=scores.loss)
             self._save_weights(net, self.history[-1].epoch)
         if plots and net is not None and self.history:

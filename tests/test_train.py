@@ -58,7 +58,7 @@ def test_stop_mid_epoch_restores_the_last_finished_epoch(tiny, monkeypatch):
     training = Training(tiny, TrainConfig(n_batch=20, n_epochs=5))
     after_first = {}
     calls = []
-    real_backward = model.backward_pass
+    real_backward = model.descend
 
     def counting_backward(*args, **kwargs):
         calls.append(1)
@@ -66,7 +66,7 @@ def test_stop_mid_epoch_restores_the_last_finished_epoch(tiny, monkeypatch):
             training.stop()
         return real_backward(*args, **kwargs)
 
-    monkeypatch.setattr("linclf.engine.train.backward_pass", counting_backward)
+    monkeypatch.setattr("linclf.engine.train.descend", counting_backward)
     for _ in training:
         after_first = {k: v.copy() for k, v in training.net.items()}
     assert training.status == "stopped" and [s.epoch for s in training.history] == [1]

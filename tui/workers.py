@@ -83,7 +83,9 @@ def train(
                     pending, last_post = [], now
             if pending:
                 post(EpochsDone(pending))
-            summary = recorder.finish(training.status, training.net, splits.test)
+            summary = recorder.finish(
+                training.status, training.net, splits.test, test_scores=training.test_scores
+            )
         post(RunFinished(summary, training.net["W"].copy()))
     except (LinclfError, OSError) as err:
         post(RunFailed(str(err)))

@@ -110,7 +110,9 @@ def train(
                 for stats in training:
                     recorder.epoch(stats, training.stats_net)
                     printer.row(stats)
-            result = recorder.finish(training.status, training.net, data.test, plots=plots)
+            result = recorder.finish(
+                training.status, training.net, data.test, plots, training.test_scores
+            )
     if as_json:
         from linclf.engine.files import to_json
 
