@@ -188,3 +188,18 @@ def test_the_verdict_does_not_depend_on_argument_order(swap):
     a, b = head("a", 1.6, 0.2, 0.46, 0.10), head("b", 0.35, 0.03, 0.46, 0.03)
     judgement = of.judge(*((b, a) if swap else (a, b)))
     assert (judgement.by_loss, judgement.by_accuracy) == ("a", "a")
+
+
+def test_steady_gaps_closer_than_the_ratio_are_not_ranked():
+    """Without epoch-to-epoch jitter, relative gaps of 10 % and 11.5 % (less than RATIO apart)
+    still do not make one head over-fit more; 10 % and 14 % do."""
+
+    def steady(name, train_end, rel_gap):
+        curves = head(name, train_end, rel_gap, 0.46, 0.07)
+        val = tuple(t * (1 + rel_gap) for t in curves.train_loss)
+        return of.Curves(name, curves.train_loss, val, *tuple(vars(curves).values())[3:])
+
+    close = of.judge(steady("a", 1.6, 0.10), steady("b", 0.35, 0.115))
+    assert close.gaps[0].jitter < 1e-12 and close.by_loss is None
+    apart = of.judge(steady("a", 1.6, 0.10), steady("b", 0.35, 0.14))
+    assert apart.by_loss == "b"

@@ -153,31 +153,29 @@ def _learning_rate(doc, base, budget, groups, histories, estimates) -> None:
         figures.validation_accuracy(series),
         "ex1-eta.png",
         "Validation accuracy per epoch with $eta = 0.1$ (every seed) and $eta = 0.001$ "
-        "($lambda = 0$): the large step makes the number depend on the epoch training "
-        "stops at.",
+        "($lambda = 0$): how much the final number depends on the epoch training stops at.",
         "fig:ex1-eta",
     )
     tail = [s.val_acc for s in low[-window:]]
     change = ev.difference(estimates[1], estimates[0])
     verdict = ev.word_difference(change, "raising η from 0.001 to 0.1")
     doc.paragraph(
-        "*Learning rate.* "
+        "*Learning rate* (@fig:ex1-curves, @fig:ex1-eta). "
         + plain(
             f"With η = 0.1 the training cost rose in {_rises(high)} of {len(high) - 1} "
             f"epochs (η = 0.001: {_rises(low)}) and ends at {high[-1].train_cost:.3f} "
-            f"against {low[-1].train_cost:.3f}. With η = 0.1, "
+            f"against {low[-1].train_cost:.3f}; "
             + ev.stopping_sensitivity([s.val_acc for s in high], window)
             + f"; η = 0.001 moves within {100 * (max(tail) - min(tail)):.1f} points over "
             f"the same epochs. Across seeds the test accuracy is {estimates[0].text()} with "
             f"η = 0.1 against {estimates[1].text()} with η = 0.001: {verdict.text}. "
-        )
-        + "(@fig:ex1-eta.) "
-        + plain(
-            "Each step of size 0.1 overshoots the minimum along the directions of high "
-            "curvature, so the iterate keeps jumping instead of settling: the learning rate "
-            "decides whether mini-batch descent converges at all."
-            if verdict.effect and change.value < 0
-            else "Here the larger step did not measurably change the final accuracy."
+            + (
+                "Each step of size 0.1 overshoots the minimum along the directions of high "
+                "curvature, so the iterate keeps jumping instead of settling: the learning rate "
+                "decides whether mini-batch descent converges at all."
+                if verdict.effect and change.value < 0
+                else "Here the larger step did not measurably change the final accuracy."
+            )
         )
     )
 

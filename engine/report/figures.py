@@ -98,7 +98,7 @@ def validation_accuracy(series: Sequence[tuple[str, Sequence[EpochStats], str]])
             linewidth=1.2,
         )
     _axes(ax, "", "validation accuracy (%)")
-    ax.legend(frameon=False, fontsize=LEGEND, ncols=2)
+    fig.legend(loc="outside upper center", ncols=len(series), frameon=False, fontsize=LEGEND)
     return fig
 
 

@@ -53,7 +53,7 @@ def gradient_check(doc: Document, checks, log) -> None:
         + plain(
             "Inputs: the first n images of data_batch_1, normalised with the training mean "
             "and standard deviation as in training, cut to their first d dimensions: "
-            + ", ".join(f"d = {d}, n = {k}" for d, k in small)
+            + " and ".join(f"(d, n) = ({d}, {k})" for d, k in small)
             + f"; λ ∈ {{{', '.join(f'{lam:g}' for lam in lams)}}}. "
         )
         + "$W$ is drawn as in training, $W_(i j) tilde 0.01 dot cal(N)(0, 1)$ from seed 42, "
