@@ -4,8 +4,11 @@ A difference is called an effect only when it exceeds its noise: |difference| > 
 errors, or the 97.5 % t-quantile when the noise is estimated from a few seeds (4.3 for 3 seeds
 of one variant). The noise of a test accuracy has two parts: the seed-to-seed spread of training
 and the binomial sampling error of a finite test set, sqrt(p(1 - p) / n), which averaging over
-seeds does not remove (every seed is tested on the same images). Sentences are plain text
-(pass them through markup.plain): no maths, so every output shows them as they are.
+seeds does not remove (every seed is tested on the same images). Two variants scored on the same
+test images share most of that sampling error: their difference is judged by the paired error
+of the images on which they disagree (`tested` keeps the per-image results for that). Sentences
+are plain text (pass them through markup.plain): no maths, so every output shows them as they
+are.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 Z = 2.0
 # Two-sided 95 % quantiles of Student's t, df = 1..30; beyond, Z.
@@ -52,6 +57,8 @@ class Estimate:
     sample_var: float  # binomial variance of the test-set sample, p(1 - p) / n
     seeds: int
     spread: float  # seed-to-seed standard deviation (0 for one run)
+    # per test image, the share of the seeds that classified it right (see `tested`)
+    per_image: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def se(self) -> float:
@@ -107,10 +114,27 @@ class Difference:
         return f"{signed(100 * self.value)} ± {100 * self.se:.2f}"
 
 
+def tested(correct: Sequence[np.ndarray]) -> Estimate:
+    """The test accuracy of a variant from each seed's per-image correctness (same images)."""
+    accuracies = [float(np.mean(c)) for c in correct]
+    n = len(correct[0])
+    found = over_seeds(accuracies, n) if len(correct) > 1 else accuracy(accuracies[0], n)
+    return Estimate(
+        found.value,
+        found.seed_var,
+        found.sample_var,
+        found.seeds,
+        found.spread,
+        np.mean(np.asarray(correct, dtype=np.float64), axis=0),
+    )
+
+
 def difference(a: Estimate, b: Estimate, paired_sample_se: float | None = None) -> Difference:
-    """b - a. The test-set parts are taken as independent unless paired_sample_se (from
-    paired_se on per-example correctness) says how much of the sampling noise the two share:
-    independent is the cautious choice, it can only make fewer claims."""
+    """b - a. The test-set sampling parts are paired when both estimates carry per-image
+    results for the same images (or paired_sample_se is given), else taken as independent:
+    the cautious choice, which can only make fewer claims."""
+    if paired_sample_se is None and _same_images(a, b):
+        paired_sample_se = paired_se(a.per_image, b.per_image)
     sample = (a.sample_var + b.sample_var) if paired_sample_se is None else paired_sample_se**2
     variance = a.seed_var + b.seed_var + sample
     # Welch-Satterthwaite: only the seed parts are estimated from few values.
@@ -121,13 +145,22 @@ def difference(a: Estimate, b: Estimate, paired_sample_se: float | None = None) 
     return Difference(b.value - a.value, math.sqrt(variance), df)
 
 
-def paired_se(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> float:
+def _same_images(a: Estimate, b: Estimate) -> bool:
+    return (
+        a.per_image is not None
+        and b.per_image is not None
+        and a.per_image.shape == b.per_image.shape
+    )
+
+
+def paired_se(correct_a: Sequence[float], correct_b: Sequence[float]) -> float:
     """Sampling standard error of acc_b - acc_a when both models saw the same test images:
-    only the images on which they disagree carry noise (the McNemar view)."""
-    if len(correct_a) != len(correct_b) or len(correct_a) < 2:
+    only the images on which they disagree carry noise (the McNemar view). Entries are per
+    image, 0/1 for one model or the share of seeds that got the image right."""
+    diffs = np.asarray(correct_b, dtype=np.float64) - np.asarray(correct_a, dtype=np.float64)
+    if np.shape(correct_a) != np.shape(correct_b) or diffs.size < 2:
         raise ValueError("need the same test images, at least two")
-    diffs = [float(b) - float(a) for a, b in zip(correct_a, correct_b)]
-    return statistics.stdev(diffs) / math.sqrt(len(diffs))
+    return float(np.std(diffs, ddof=1) / math.sqrt(diffs.size))
 
 
 @dataclass(frozen=True)

@@ -52,10 +52,6 @@ def colour_name(rgb: np.ndarray) -> str | None:
     return next((name for limit, name in HUES if degrees < limit), "red")
 
 
-def estimate(accuracies: list[float], n: int) -> ev.Estimate:
-    return ev.over_seeds(accuracies, n) if len(accuracies) > 1 else ev.accuracy(accuracies[0], n)
-
-
 def _setting(lam: float, eta: float) -> str:
     return f"$lambda = {lam:g}$, $eta = {eta:g}$"
 
@@ -66,7 +62,7 @@ def exercise1(doc: Document, ex: Experiments, base: TrainConfig, budget: Budget)
     scores = [[ex.test(run) for run in group] for group in groups]
     n_test = scores[0][0].correct.size
     n_train, n_val = ex.sizes(base)
-    estimates = [estimate([s.acc for s in group], n_test) for group in scores]
+    estimates = [ev.tested([s.correct for s in group]) for group in scores]
     histories = [history_of(group[0]) for group in groups]
     doc.heading("Exercise 1: the four required settings")
     doc.paragraph(

@@ -9,7 +9,6 @@ from linclf.engine import search
 from linclf.engine.config import TrainConfig
 from linclf.engine.report import evidence as ev
 from linclf.engine.report.document import Document
-from linclf.engine.report.exercise1 import estimate
 from linclf.engine.report.experiments import Budget, Experiments, config_of, seeded
 from linclf.engine.report.final_model import final_model
 from linclf.engine.report.markup import plain
@@ -79,7 +78,7 @@ def exercise21(doc: Document, ex: Experiments, base: TrainConfig, budget: Budget
     runs = {name: every[i * budget.seeds : (i + 1) * budget.seeds] for i, name in enumerate(rows)}
     n_test = ex.test(runs[BASELINE][0]).correct.size
     estimates = {
-        name: estimate([ex.test(run).acc for run in group], n_test) for name, group in runs.items()
+        name: ev.tested([ex.test(run).correct for run in group]) for name, group in runs.items()
     }
     gains = {name: ev.difference(estimates[BASELINE], e) for name, e in estimates.items()}
     doc.heading("Exercise 2.1: improvements, each alone at matched settings")
@@ -92,9 +91,11 @@ def exercise21(doc: Document, ex: Experiments, base: TrainConfig, budget: Budget
         "since more steps alone raise accuracy. Step decay multiplies $eta$ by 0.1 every "
         f"{budget.decay_every} epochs; at the baseline's $eta$ it shrinks the steps, so it "
         f"also runs from $eta = {budget.decay_eta:g}$, beside that $eta$ without decay (a "
-        "control row). A gain is called an effect only when it exceeds $t_(0.975)$ of its "
-        "standard error (seed spread and test-set sampling, Welch's degrees of freedom); "
-        "otherwise it is within noise."
+        "control row). The standard error of a gain combines the seed-to-seed spread of both "
+        "variants with the sampling error of the test set, paired: both are scored on the "
+        "same images, so only the images on which they disagree carry that noise. A gain is "
+        "called an effect only when it exceeds $t_(0.975)$ standard errors (Welch's degrees "
+        "of freedom, at least 2); otherwise it is within noise."
     )
     doc.table(
         ["variant", "train images", "epochs", "steps", "test accuracy", "gain (points)", "verdict"],
@@ -130,7 +131,9 @@ def exercise21(doc: Document, ex: Experiments, base: TrainConfig, budget: Budget
             ev.largest_gain(improvements)
             + " Step decay itself, at the same starting η: "
             + ev.word_difference(decay_alone, f"decay from η = {budget.decay_eta:g}").text
-            + f". All improvements together ({_together_words(rows['all together'])}): "
+            + f". All improvements together ({_together_words(rows['all together'])}, "
+            f"{ex.steps(rows['all together'])} update steps against the baseline's "
+            f"{ex.steps(base)}): "
             + ev.word_difference(gains["all together"], "combining them").text
             + "."
         )

@@ -13,7 +13,6 @@ from linclf.engine.config import TrainConfig
 from linclf.engine.report import evidence as ev
 from linclf.engine.report import overfitting
 from linclf.engine.report.document import Document
-from linclf.engine.report.exercise1 import estimate
 from linclf.engine.report.experiments import Budget, Experiments, history_of, seeded
 from linclf.engine.report.markup import plain
 
@@ -76,9 +75,8 @@ def exercise22(doc: Document, ex: Experiments, base: TrainConfig, budget: Budget
     groups = [runs[i * budget.seeds : (i + 1) * budget.seeds] for i in range(4)]
     keyed = dict(zip(settings(base, budget), groups))
     scores = {s: [ex.test(r) for r in g] for s, g in keyed.items()}
-    n_test = next(iter(scores.values()))[0].correct.size
     n_train, n_val = ex.sizes(base)
-    est = {s: estimate([t.acc for t in tests], n_test) for s, tests in scores.items()}
+    est = {s: ev.tested([t.correct for t in tests]) for s, tests in scores.items()}
     doc.heading("Exercise 2.2: sigmoid and multiple binary cross-entropy")
     derivation(doc)
     rows = []
@@ -217,10 +215,12 @@ def _describe(p_true: np.ndarray) -> str:
 def _shape_words(heads) -> str:
     (name_a, p_a, c_a), (name_b, p_b, c_b) = heads
     text = [
-        f"{label}: correctly classified, {_describe(p[c])}; incorrectly classified, "
+        f"{label[0].upper()}{label[1:]} ({c.sum()} correct, {(~c).sum()} incorrect test "
+        f"images): correctly classified, {_describe(p[c])}; incorrectly classified, "
         f"{_describe(p[~c])}."
         for label, p, c in heads
     ]
+    gaps = [shape(p[c])[0] - shape(p[~c])[0] for _, p, c in heads]
     median_a, low_a, high_a = shape(p_a[c_a])
     median_b, low_b, high_b = shape(p_b[c_b])
     higher = name_b if median_b > median_a else name_a
@@ -231,7 +231,10 @@ def _shape_words(heads) -> str:
         f"{median_a:.2f} and {median_b:.2f}) and spread wider with {wider} (quartile ranges "
         f"{high_a - low_a:.2f} and {high_b - low_b:.2f}); of the incorrectly classified ones, "
         f"{100 * near_zero[0]:.0f} % ({name_a}) and {100 * near_zero[1]:.0f} % ({name_b}) "
-        "give the true class a probability below 0.1. The heads differ by construction: "
+        "give the true class a probability below 0.1. The medians of correct and incorrect "
+        f"images lie {gaps[0]:.2f} apart with {name_a} and {gaps[1]:.2f} with {name_b}: "
+        f"{name_a if gaps[0] > gaps[1] else name_b} separates them more. "
+        "The heads differ by construction: "
         "softmax probabilities share one unit of mass, so a confident wrong answer pushes "
         "the true class towards 0, while each sigmoid output is a separate yes/no "
         "probability, free to be low or high whatever the other classes get."

@@ -106,7 +106,7 @@ def head_losses(panels: Sequence[tuple[str, Sequence[EpochStats]]]) -> Figure:
     """Exercise 2.2: each (title, history)'s training and validation loss on its own y-axis
     (the two heads' losses differ in scale by about K), the final gap written in the panel."""
     rows = (len(panels) + 1) // 2
-    fig = _figure(2.2 * rows)
+    fig = _figure(2.05 * rows)
     for ax, (title, history) in zip(np.atleast_1d(fig.subplots(rows, 2)).flat, panels):
         epochs = _epochs(history)
         train = [s.train_loss for s in history]
@@ -138,10 +138,10 @@ def true_class_densities(heads: Sequence[tuple[str, np.ndarray, np.ndarray]]) ->
                 histtype="step",
                 linewidth=1.6,
                 color=colour,
-                label=f"{label} (n = {chosen.size})",
+                label=label if wanted else None,
             )
         _axes(ax, f"{title} classified test images", "", "probability of the true class")
         ax.xaxis.set_major_locator(MaxNLocator(6))
-        ax.legend(frameon=False, fontsize=LEGEND)
     axes[0].set_ylabel("density", fontsize=LABEL)
+    fig.legend(loc="outside upper center", ncols=len(heads), frameon=False, fontsize=LEGEND)
     return fig
