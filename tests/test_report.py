@@ -129,7 +129,7 @@ def test_a_table_cell_equals_a_direct_engine_run(quick_report):
 
 
 NOISE = re.compile(
-    r"(raises|lowers|changes) [\w ]+? by ([+−-]?[\d.]+) ± ([\d.]+) points "
+    r"(raises|lowers|changes) test accuracy by ([+−-]?[\d.]+) ± ([\d.]+) points "
     r"\(([\d.]+) s\.e\.\): (beyond the noise|within noise)"
 )
 
