@@ -12,9 +12,30 @@ from linclf.tui.cli.options import DataDirOption
 
 def tui(
     data_dir: DataDirOption = None,
-    out: Annotated[Path, typer.Option(help="Folder for run folders.")] = Path("outputs"),
+    out: Annotated[
+        Path, typer.Option(help="Folder of run folders: the app's runs go here, Runs lists all.")
+    ] = Path("outputs"),
+    follow: Annotated[
+        Path | None,
+        typer.Option(
+            "--follow",
+            help="Open the live view of this run folder (in progress or finished). A search or "
+            "report folder opens the Runs view of its runs.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Open the training monitor (Textual): form, live epochs, curves, gradient check."""
+    """Open the training monitor (Textual): form, live epochs, curves, gradient check, and
+    every run under --out, live, also those written by other processes."""
+    from linclf.engine.errors import UsageError
+    from linclf.engine.runwatch import MARKERS
+
+    view = None
+    if follow is not None:
+        if not follow.is_dir():
+            raise UsageError(f"--follow {follow}: no such folder")
+        if not any((follow / marker).exists() for marker in MARKERS):
+            out, follow, view = follow, None, "runs"
     from linclf.tui.app import LinclfApp
 
-    LinclfApp(data_dir=data_dir, out=out).run()
+    LinclfApp(data_dir=data_dir, out=out, follow=follow, view=view).run()
