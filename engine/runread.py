@@ -214,9 +214,10 @@ def writer_alive(pid: int | None, started: float | None) -> bool | None:
         return None
     try:
         process = psutil.Process(pid)
-        created = process.create_time()
-        if process.status() == psutil.STATUS_ZOMBIE:
-            return False
+        with process.oneshot():  # one read of /proc/<pid>/stat for both
+            created = process.create_time()
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return False
     except psutil.NoSuchProcess:
         return False
     except (psutil.Error, OSError):

@@ -148,12 +148,15 @@ class Discovery:
         while stack and seen < MAX_FOLDERS:
             folder, depth = stack.pop()
             seen += 1
+            cached = self._listed.get(folder)
+            if cached is not None and cached[2]:
+                runs.append(folder)  # a known run folder: its parent's time tells if it goes
+                continue
             try:
                 mtime = folder.stat().st_mtime_ns
             except OSError:
                 self._listed.pop(folder, None)
                 continue
-            cached = self._listed.get(folder)
             if cached is None or cached[0] != mtime:
                 cached = (mtime, *self._list(folder))
                 self._listed[folder] = cached
@@ -216,7 +219,7 @@ class RunStore:
                 del self.folders[gone]
                 changed = True
             recheck = self._full_polls % self.FINISHED_EVERY == 0
-            for path in sorted(found):
+            for path in found:
                 folder = self._folder(path)
                 if folder.snap is None or folder.snap.live or recheck:
                     changed |= folder.poll(now, self.host)

@@ -140,6 +140,7 @@ class SearchWatch:
     def __init__(self):
         self._plans: dict[Path, tuple[tuple | None, Plan | None]] = {}
         self._rows: dict[Path, tuple[tuple | None, list[dict]]] = {}
+        self._globs: dict[Path, tuple[tuple | None, list[Path]]] = {}
 
     def _cached(self, cache: dict, path: Path, read):
         sig = signature(path)
@@ -151,10 +152,8 @@ class SearchWatch:
         """group → its searches' progress, for the given group folders."""
         found: dict[str, list[SearchProgress]] = {}
         for group, folder in folders.items():
-            try:
-                plans = sorted(folder.glob("*.plan.json"))
-            except OSError:
-                continue
+            plans = self._cached(self._globs, folder, lambda f: sorted(f.glob("*.plan.json")))
+            plans = plans or []
             runs = [snap for snap in snaps if snap.group == group]
             for path in plans:
                 plan = self._cached(self._plans, path, read_plan)

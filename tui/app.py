@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from linclf.engine import format as fmt
@@ -35,6 +35,7 @@ from linclf.tui.messages import (
 from linclf.tui.views import VIEWS
 from linclf.tui.watch import Watcher
 from linclf.tui.widgets.curves import Curves
+from linclf.tui.widgets.footer import KeyFooter
 from linclf.tui.widgets.form import HyperparameterForm
 from linclf.tui.widgets.gradcheck import GradcheckPanel
 from linclf.tui.widgets.help import HelpScreen
@@ -110,7 +111,7 @@ class LinclfApp(App):
                         yield TemplatesView(id="template-view")
                 with TabPane(VIEWS[3][1], id="runs"):
                     yield RunsPanel(self.out, id="runs-panel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.run_view = self.query_one(RunView)

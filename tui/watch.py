@@ -54,6 +54,7 @@ class Watcher:
         self.searches = SearchWatch()
         self.sampler = ProcessSampler()
         self.wake = threading.Event()
+        self.stopped = threading.Event()
         self._last: tuple = ()
 
     def follow(self, path: Path | None) -> None:
@@ -61,6 +62,7 @@ class Watcher:
         self.wake.set()
 
     def stop(self) -> None:
+        self.stopped.set()
         self.wake.set()
 
     def _folders(self, snaps: dict[Path, RunSnap]) -> dict[str, Path]:
@@ -69,8 +71,9 @@ class Watcher:
         return {g: (Path(g) if Path(g).is_absolute() else root / g) for g in groups}
 
     def _system(self, followed: RunSnap | None, searches: dict) -> dict[str, str]:
-        system = {"host": self.sampler.host_line()}
+        system = {}
         if followed is not None:
+            system["host"] = self.sampler.host_line()
             info = followed.info
             if followed.live:
                 system["run"] = "writer " + self.sampler.usage(info.pid, info.host)
@@ -87,6 +90,8 @@ class Watcher:
 
     def poll(self, full: bool, now: float) -> StoreChanged | None:
         """One look at the store; the snapshot to post, or None when nothing changed."""
+        if not full and self.store.followed is None:
+            return None
         changed = self.store.poll(now, full)
         snaps = self.store.snaps()
         followed = snaps.get(self.store.followed) if self.store.followed else None
@@ -112,7 +117,7 @@ class Watcher:
     def run(self, post: Callable[[StoreChanged], object], cancelled: Callable[[], bool]) -> None:
         """Poll until cancelled; a follow() wakes the loop for an immediate full poll."""
         tick = 0
-        while not cancelled():
+        while not (cancelled() or self.stopped.is_set()):
             woken = self.wake.is_set()
             self.wake.clear()
             snapshot = self.poll(tick % FULL_EVERY == 0 or woken, time.time())

@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from linclf.engine.runwatch import RunSnap
 from linclf.tui import describe as d
 from linclf.tui.widgets.compare import ComparePanel
 from linclf.tui.widgets.curves import COLOURS, Curves
+from linclf.tui.widgets.line import Line
 from linclf.tui.widgets.runtable import RunsTable
 
 
@@ -28,7 +29,7 @@ def overlay(runs: list[RunSnap]) -> list[tuple[str, tuple]]:
 
 class RunsPanel(Vertical):
     BINDINGS = [
-        Binding("space", "toggle_mark", "Compare"),
+        Binding("space", "toggle_mark", "Compare", show=False),
         Binding("enter", "follow", "Follow", show=False),
     ]
 
@@ -46,7 +47,7 @@ class RunsPanel(Vertical):
         self._shown: tuple = ()
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="runs-help")
+        yield Line("", id="runs-help")
         yield RunsTable(id="runs-table")
         with Horizontal(id="compare"):
             yield Curves(id="run-curves")
@@ -66,21 +67,17 @@ class RunsPanel(Vertical):
     def _help(self) -> None:
         table = self.table
         count = len(table.snaps)
-        self.query_one("#runs-help", Static).update(
-            Text(
-                f"{count} run{'s' if count != 1 else ''} under {self.out} · sorted by "
-                f"{table.sort_label()} (o, O) · enter: follow · space: compare"
-            )
+        self.query_one("#runs-help", Line).show(
+            f"{count} run{'s' if count != 1 else ''} under {self.out} · sorted by "
+            f"{table.sort_label()} (o, O) · enter: follow · space: compare"
         )
 
     def update(self, snaps: dict[Path, RunSnap], searches: dict, system: dict[str, str]) -> None:
         table = self.table
-        before = (table.snaps, table.searches, self.system)
         self.system = system
         table.update_runs(snaps, searches)
         table.marked[:] = [path for path in table.marked if path in snaps]
-        if before[0] is not snaps or before[1] != searches:
-            self._help()
+        self._help()  # repaints only when its text changes
         self._show()
 
     def on_runs_table_resorted(self, _event) -> None:

@@ -4,6 +4,7 @@ accuracy. Sorted by any column (o: next column, O: reverse); rows update in plac
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from rich.text import Text
@@ -21,6 +22,7 @@ from linclf.tui import describe as d
 FIXED = ("run", "state", "epochs", "best val", "test")
 NAME_WIDTH = 19  # "*" (marked for comparison), the indent under a group heading, the name
 GROUP = "group:"  # row keys of group headings
+REFRESH_SECONDS = 2.0
 
 
 def _number_key(value) -> tuple:
@@ -32,7 +34,7 @@ class RunsTable(DataTable):
         """The order changed (the panel shows which column sorts)."""
 
     BINDINGS = [
-        Binding("o", "sort_next", "Sort"),
+        Binding("o", "sort_next", "Sort", show=False),
         Binding("O", "sort_reverse", "Reverse", show=False),
     ]
 
@@ -45,6 +47,8 @@ class RunsTable(DataTable):
         self.sort_column = 0  # by run name: newest first
         self.reverse = False
         self._table_layout: tuple = ()
+        self._in_cells: dict[Path, RunSnap] = {}  # the run each row's cells show
+        self._flush_pending, self._flushed = False, 0.0
 
     @property
     def headers(self) -> list[str]:
@@ -124,26 +128,38 @@ class RunsTable(DataTable):
         if layout != self._table_layout:
             self._table_layout = layout
             self.rebuild()
-            return
-        for path, snap in snaps.items():
-            if old.get(path) is not snap:
-                self._update_row(path, snap)
+        elif not self._flush_pending and any(old.get(p) is not s for p, s in snaps.items()):
+            # Any change to a cell makes the table render every visible row anew (tens of
+            # milliseconds): running runs are updated in place at most every REFRESH_SECONDS.
+            self._flush_pending = True
+            wait = self._flushed + REFRESH_SECONDS - time.monotonic()
+            self.set_timer(max(0.01, wait), self._flush, name="flush runs")
+
+    def _flush(self) -> None:
+        self._flush_pending, self._flushed = False, time.monotonic()
+        for path, snap in self.snaps.items():
+            if self._in_cells.get(path) is not snap and str(path) in self.rows:
+                self._update_row(str(path), self._cells(snap))
+                self._in_cells[path] = snap
         if self._grouped:
             for group, runs in self.ordered():
-                for key, cell in zip(self.columns_keys, self.heading(group, runs)):
-                    self.update_cell(GROUP + group, key, cell)
+                if GROUP + group in self.rows:
+                    self._update_row(GROUP + group, self.heading(group, runs))
 
     @property
     def columns_keys(self) -> list:
         return [column.key for column in self.ordered_columns]
 
-    def _update_row(self, path: Path, snap: RunSnap) -> None:
-        for key, cell in zip(self.columns_keys, self._cells(snap)):
-            self.update_cell(str(path), key, cell)
+    def _update_row(self, row: str, cells: list) -> None:
+        """Set the cells that changed: every update makes the table render its rows anew."""
+        for key, cell, old in zip(self.columns_keys, cells, self.get_row(row)):
+            if cell != old:
+                self.update_cell(row, key, cell)
 
     def rebuild(self) -> None:
         keep = self.highlighted
         self.clear(columns=True)
+        self._in_cells = {}
         self.add_columns(*self.headers)
         self.sort_column = min(self.sort_column, len(self.headers) - 1)
         grouped = self._grouped
@@ -154,6 +170,7 @@ class RunsTable(DataTable):
                 self.add_row(*cells, key=GROUP + group)
             for snap in runs:
                 self.add_row(*self._cells(snap), key=str(snap.path))
+                self._in_cells[snap.path] = snap
         if keep is not None and keep in self.rows:
             self.move_cursor(row=self.get_row_index(keep), animate=False)
 

@@ -9,13 +9,14 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import ProgressBar, Static
+from textual.widgets import ProgressBar
 
 from linclf.engine.runread import whole
 from linclf.engine.runwatch import RunSnap
 from linclf.tui import describe as d
 from linclf.tui.widgets.curves import Curves
 from linclf.tui.widgets.epochs import EpochTable
+from linclf.tui.widgets.line import Line
 
 
 class RunView(Vertical):
@@ -26,17 +27,17 @@ class RunView(Vertical):
         self._shown = 0  # history rows in the table
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Idle: set the form, then press s."), id="run-status")
-        yield Static("", id="run-system")
+        yield Line("Idle: set the form, then press s.", id="run-status")
+        yield Line("", id="run-system")
         # A set total: an indeterminate bar would animate while idle.
         yield ProgressBar(total=1, id="progress", show_eta=False)
-        yield Static("", id="run-message")
+        yield Line("", id="run-message")
         yield EpochTable(id="epochs")
         yield Curves(id="curves")
 
     def message(self, text: str | Text, error: bool = False) -> None:
-        message = self.query_one("#run-message", Static)
-        message.update(Text(text) if isinstance(text, str) else text)
+        message = self.query_one("#run-message", Line)
+        message.show(text)
         message.set_class(error, "-error")
 
     def prepare(self, status: str, message: str) -> None:
@@ -45,14 +46,14 @@ class RunView(Vertical):
         self.query_one(EpochTable).show([])
         self.query_one(Curves).show([])
         self.query_one(ProgressBar).update(total=1, progress=0)
-        self.query_one("#run-status", Static).update(Text(status))
+        self.query_one("#run-status", Line).show(status)
         self.message(message)
 
     def show(self, snap: RunSnap, system: dict[str, str]) -> None:
         """Bring the view up to snap (a newer reading of the same run, or another run)."""
         old = self.snap
-        self.query_one("#run-system", Static).update(
-            Text(" · ".join(filter(None, (system.get("run"), system.get("host")))), style="dim")
+        self.query_one("#run-system", Line).show(
+            " · ".join(filter(None, (system.get("run"), system.get("host"))))
         )
         if old is snap:
             return
@@ -68,7 +69,7 @@ class RunView(Vertical):
         total = whole(snap.info.config.get("n_epochs"))
         bar_total = max(total or 0, len(snap.history), 1)
         self.query_one(ProgressBar).update(total=bar_total, progress=len(snap.history))
-        self.query_one("#run-status", Static).update(d.status_line(snap))
+        self.query_one("#run-status", Line).show(d.status_line(snap))
         if old is None or old.path != snap.path or old.state != snap.state:
             self._note(snap)
 
