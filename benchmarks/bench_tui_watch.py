@@ -48,8 +48,9 @@ while True:
 
 def spread(values: list[float], unit: str = "ms", scale: float = 1000) -> str:
     values = sorted(values)
+    median = statistics.median(values)
     return (
-        f"n={len(values)} min {scale * values[0]:.0f} median {scale * statistics.median(values):.0f}"
+        f"n={len(values)} min {scale * values[0]:.0f} median {scale * median:.0f}"
         f" max {scale * values[-1]:.0f} {unit}"
     )
 
@@ -93,7 +94,8 @@ async def follow_latency(data_dir: str, epochs: int) -> list[float]:
             for row in range(len(shown) + 1, table.row_count + 1):
                 shown[row] = time.perf_counter()
             await asyncio.sleep(0.002)
-            if train.poll() is not None and time.perf_counter() - max(shown.values(), default=0) > 5:
+            last = max(shown.values(), default=0.0)
+            if train.poll() is not None and time.perf_counter() - last > 5:
                 break
         await pilot.pause(0.1)
     train.wait()
@@ -121,14 +123,20 @@ def idle_cpu(folder: Path, live: list[Path], seconds: float = 30.0) -> float:
     import psutil
 
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, *map(str, live)], env={**os.environ, "PYTHONPATH": str(ROOT / "tests")}
+        [sys.executable, "-c", WRITER, *map(str, live)],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "tests")},
     )
     master, slave = pty.openpty()
     os.set_blocking(master, False)
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
     app = subprocess.Popen(
         [sys.executable, "-m", "linclf", "tui", "--out", str(folder)],
-        cwd=ROOT, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
+        cwd=ROOT,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
     )
 
     def drain(duration: float) -> None:
