@@ -134,8 +134,14 @@ def test_the_store_finds_runs_at_any_depth_and_new_ones_at_once(tmp_path):
 def test_a_search_records_its_plan_beside_its_csv(tiny_data_dir, tmp_path):
     configs = grid_search.grid(TrainConfig(n_epochs=1), {"lam": [0.0, 0.1], "eta": [0.01]})
     csv_path = tmp_path / "report" / "grid-2.1.csv"
+    seen = []  # the plan as a watcher finds it while the search runs
+
+    def on_result(_row):
+        seen.append(json.loads((tmp_path / "report" / "grid-2.1.plan.json").read_text()))
+
     with ThreadPoolExecutor(2) as executor:
-        grid_search.search(configs, tiny_data_dir, executor, csv_path)
+        grid_search.search(configs, tiny_data_dir, executor, csv_path, on_result=on_result)
+    assert seen and all(p["status"] == st.RUNNING and len(p["trials"]) == 2 for p in seen)
     plan = json.loads((tmp_path / "report" / "grid-2.1.plan.json").read_text())
     assert plan["results"] == "grid-2.1.csv" and plan["status"] == st.COMPLETED
     assert [t["key"] for t in plan["trials"]] == [grid_search.trial_key(c) for c in configs]

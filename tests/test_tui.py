@@ -100,6 +100,7 @@ async def test_invalid_fields_are_all_shown_at_once(tiny_data_dir, tmp_path):
             assert app.query_one(f"#{field}", Input).has_class("-invalid")
             assert reason in shown(app, f"#{field}-error")
         assert "4 to fix" in shown(app, "#form-problems")
+        assert app.query_one("#form-problems").display
         await pilot.press("s")
         assert not app.training_running()
         for field, text in {"eta": "0.001", "n_epochs": "40", "lam": "0", "n_batch": "9"}.items():
@@ -183,16 +184,16 @@ async def test_stop_while_loading_acts_on_the_new_run(tiny_data_dir, tmp_path, m
 
 
 async def test_quit_while_loading_exits_at_once(tiny_data_dir, tmp_path, monkeypatch):
-    slow_loading(monkeypatch, 3.0)
+    slow_loading(monkeypatch, 8.0)
     app = make_app(tiny_data_dir, tmp_path)
     async with app.run_test() as pilot:
         await set_field(pilot, "n_epochs", "100000")
         await pilot.press("s")
-        await pilot.pause(0.2)
+        assert app.own.training is None  # still loading
         pressed = time.monotonic()
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running, timeout=30)
-        assert time.monotonic() - pressed < 2.5  # not after loading, nor after 20 s
+        assert time.monotonic() - pressed < 4  # not once loaded (8 s), nor after 20 s
     assert not (tmp_path / "outputs").exists()
 
 

@@ -99,6 +99,8 @@ async def test_a_killed_headless_train_is_followed_then_marked_dead(tiny_data_di
             proc.wait(30)
             await wait_for(pilot, lambda: "dead" in shown(app, "#run-status"), timeout=30)
             assert "Dead" in shown(app, "#run-message")
+            await wait_for(pilot, lambda: "gone" in shown(app, "#run-system"), timeout=10)
+            assert f"writer pid {proc.pid} on" in shown(app, "#run-system")
             await pilot.press("4")
             await wait_for(pilot, lambda: "dead" in state_cell(app, run), timeout=10)
     finally:
@@ -223,6 +225,9 @@ async def test_garbled_folders_show_markers_and_the_app_lives(tmp_path, case):
         if case == "nan":
             assert "NaN" in cells and "inf" in cells and "-inf" in cells
             assert "NaN/inf" in str(app.query_one(TemplatesView).render())
+            await pilot.press("1")
+            drawn = str(app.query_one("#curves", Curves).render())
+            assert "values not drawn" in drawn and "cannot be drawn" not in drawn
         if case == "types":
             assert "–" in cells and "?" not in shown(app, "#run-status").split("epoch")[0]
         if case in ("markup", "newer"):
@@ -230,6 +235,25 @@ async def test_garbled_folders_show_markers_and_the_app_lives(tmp_path, case):
             assert "[red]stopped" in shown(app, "#run-message") or case == "newer"
         if case == "newer":
             assert "newer" in shown(app, "#run-message")
+
+
+@pytest.mark.parametrize("lam, eta", [("1e6", "1"), ("1000", "0.1")])
+async def test_runs_that_linclf_train_lets_diverge_are_shown(tiny_data_dir, tmp_path, lam, eta):
+    from linclf.tui.cli import main
+
+    out = tmp_path / "out"
+    args = ["train", "--data-dir", str(tiny_data_dir), "--out", str(out), "--no-plots"]
+    assert main([*args, "--lam", lam, "--eta", eta, "--n-epochs", "3"]) == 1  # diverged
+    (run,) = out.iterdir()
+    app = watching(out, follow=run)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "diverged" in shown(app, "#run-status"), timeout=10)
+        for view in ("3", "4", "1"):
+            await pilot.press(view)
+            await pilot.pause(0.6)
+        assert app.is_running and "Diverged at epoch 1" in shown(app, "#run-message")
+        drawn = str(app.query_one("#curves", Curves).render())
+        assert "cannot be drawn" not in drawn
 
 
 async def test_all_ten_templates_fit_80x24_and_follow_the_weights(tmp_path):

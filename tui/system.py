@@ -36,14 +36,14 @@ class ProcessSampler:
         return process
 
     def usage(self, pid: int | None, host: str | None, with_children: bool = False) -> str:
-        """ "writer pid 123 · CPU 97% · RSS 310.2 MB", or why there are no figures."""
+        """Figures of pid (and its children): "pid 123 · CPU 97% · RSS 310.2 MB", or why none."""
         if pid is None:
-            return "writer unknown: no process figures"
+            return "unknown: no process figures"
         if host != self.host:
-            return f"writer pid {pid} on {host}: no process figures from {self.host}"
+            return f"pid {pid} on {host}: no process figures from {self.host}"
         root = self._process(pid)
         if root is None:
-            return f"writer pid {pid}: gone"
+            return f"pid {pid}: gone"
         processes = [root]
         if with_children:
             try:
