@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from linclf.engine.config import TrainConfig
 from linclf.engine.runread import stats_from
 from linclf.engine.train import EpochStats
 from linclf.tui import views, workers
+from linclf.tui.hangup import HangupSafeDriver, ShutdownGuard
 from linclf.tui.messages import (
     CheckFailed,
     CheckFinished,
@@ -75,7 +74,7 @@ class LinclfApp(App):
         follow: Path | None = None,
         view: str | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=HangupSafeDriver)
         self.data_dir = data_dir
         self.out = Path(out)
         self.initial_config = config
@@ -87,6 +86,7 @@ class LinclfApp(App):
         self.watcher = Watcher(self.out)
         self._data = workers.DataCache(data_dir)
         self._quitting = False
+        self.shutdown_guard = ShutdownGuard(self, self._on_shutdown_signal)
         if self.initial_view is not None:
             self.AUTO_FOCUS = None
 
@@ -125,17 +125,21 @@ class LinclfApp(App):
         if self.followed is not None:
             self.follow(self.followed)
         self.watch_runs()
-        # An SSH connection that drops sends SIGHUP: stop, save and exit, as q does.
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
+        # A dropped SSH connection (SIGHUP) or SIGTERM: stop, save and exit within seconds,
+        # whatever the app is doing (tui/hangup.py).
+        if not self.is_headless:
+            self.shutdown_guard.install()
 
     def on_unmount(self) -> None:
         self.watcher.stop()
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
 
-    def _hangup(self) -> None:
-        self.call_later(self.action_quit)
+    def _on_shutdown_signal(self, _signum: int) -> threading.Event:
+        """In the guard's watchdog thread: the own run stops between mini-batches and is
+        saved without plots (they take seconds); one still loading data never starts. The
+        event is set once nothing unsaved is left."""
+        self._quitting = True
+        self.watcher.stop()
+        return self.own.stop(st.INTERRUPTED, plots=False)
 
     def on_resize(self) -> None:
         self.call_after_refresh(views.focus_visible, self)

@@ -56,18 +56,28 @@ class OwnRun:
         self._lock = threading.Lock()
         self.training: Training | None = None
         self.stop_reason: str | None = None
+        self.plots = True
+        # Clear from the moment a run folder may open until the run is saved.
+        self.saved = threading.Event()
+        self.saved.set()
 
     def attach(self, training: Training) -> bool:
-        """Hand the run's Training over; False when a stop came first."""
+        """Hand the run's Training over; False when a stop came first (the lock orders the
+        two: a run either sees the stop and opens no folder, or is stopped and waited for)."""
         with self._lock:
             self.training = training
+            if self.stop_reason is None:
+                self.saved.clear()
             return self.stop_reason is None
 
-    def stop(self, reason: str) -> None:
+    def stop(self, reason: str, plots: bool = True) -> threading.Event:
+        """Stop the run at its next mini-batch; the returned event is set once it is saved."""
         with self._lock:
             self.stop_reason = reason
+            self.plots = self.plots and plots
             if self.training is not None:
                 self.training.stop(reason)
+            return self.saved
 
 
 def train(
@@ -79,6 +89,20 @@ def train(
     run: OwnRun,
 ) -> None:
     """Load, train and record one run, unless run is stopped before training begins."""
+    try:
+        _train(post, worker, data, config, out, run)
+    finally:
+        run.saved.set()
+
+
+def _train(
+    post: Callable[[Message], object],
+    worker: Worker,
+    data: DataCache,
+    config: TrainConfig,
+    out: Path,
+    run: OwnRun,
+) -> None:
     from linclf.engine.runs import RunRecorder
 
     try:
@@ -93,7 +117,7 @@ def train(
                 recorder.epoch(stats, training.stats_net)
                 if worker.is_cancelled:
                     training.stop(st.INTERRUPTED)
-            summary = recorder.finish(training.status, training.net, splits.test)
+            summary = recorder.finish(training.status, training.net, splits.test, plots=run.plots)
         post(RunFinished(summary))
     except (LinclfError, OSError) as err:
         post(RunFailed(str(err)))

@@ -37,5 +37,9 @@ def tui(
         if not any((follow / marker).exists() for marker in MARKERS):
             out, follow, view = follow, None, "runs"
     from linclf.tui.app import LinclfApp
+    from linclf.tui.cli.signals import Interrupted
 
-    LinclfApp(data_dir=data_dir, out=out, follow=follow, view=view).run()
+    app = LinclfApp(data_dir=data_dir, out=out, follow=follow, view=view)
+    app.run()
+    if app.shutdown_guard.signum is not None:
+        raise Interrupted(app.shutdown_guard.signum)
