@@ -1,4 +1,4 @@
-"""CIFAR-10 batches: safe loading, validation, splits and normalisation.
+"""CIFAR-10 splits and normalisation (reading one batch file safely is batchfile.read_batch).
 
 Arrays keep the spec's shapes (X is d×n, Y is K×n) but X is Fortran-ordered: each image is
 one contiguous column, so gathering a mini-batch of columns copies whole rows of memory.
@@ -6,24 +6,17 @@ one contiguous column, so gathering a mini-batch of columns copies whole rows of
 
 from __future__ import annotations
 
-import codecs
-import io
 import mmap
 import os
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from linclf.engine.batchfile import TEST_BATCH, TRAIN_BATCHES, D, K, read_batch
 from linclf.engine.config import DTYPE_NAMES, SPLITS
 from linclf.engine.errors import DataError
 
-K = 10
-D = 3072
-BATCH_DIR = "cifar-10-batches-py"
-TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
-TEST_BATCH = "test_batch"
 CLASS_NAMES = (
     "airplane",
     "automobile",
@@ -37,90 +30,6 @@ CLASS_NAMES = (
     "truck",
 )
 DTYPES = {name: np.dtype(name).type for name in DTYPE_NAMES}
-
-
-def _numpy_dtype(*args):
-    dtype = np.dtype(*args)
-    if dtype.hasobject:
-        raise pickle.UnpicklingError("object arrays are not allowed")
-    return dtype
-
-
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Admits only what a CIFAR batch holds: builtins plus plain numpy arrays (and
-    _codecs.encode, which Python 3 uses to write bytes at protocol 2)."""
-
-    _ALLOWED = {
-        ("_codecs", "encode"): codecs.encode,
-        ("numpy.core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
-        ("numpy._core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
-        ("numpy", "ndarray"): np.ndarray,
-        ("numpy", "dtype"): _numpy_dtype,
-    }
-
-    def find_class(self, module: str, name: str):
-        try:
-            return self._ALLOWED[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(f"refuses to load {module}.{name}") from None
-
-
-def _unpickle(path: Path) -> object:
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a folder, expected a CIFAR-10 batch file") from None
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except PermissionError:
-        raise DataError(f"{path}: no permission to read it") from None
-    except OSError as err:
-        raise DataError(f"{path}: cannot read it ({err.strerror or err})") from None
-    if not raw:
-        raise DataError(f"{path}: file is empty")
-    try:
-        return _RestrictedUnpickler(io.BytesIO(raw), encoding="bytes").load()
-    except pickle.UnpicklingError as err:
-        raise DataError(f"{path}: not a CIFAR-10 batch ({err})") from None
-    except EOFError:
-        raise DataError(f"{path}: truncated pickle") from None
-    except Exception as err:  # a corrupt pickle can raise almost anything
-        raise DataError(f"{path}: not a valid pickle ({type(err).__name__}: {err})") from None
-
-
-def _field(batch: dict, key: str):
-    for candidate in (key.encode(), key):
-        if candidate in batch:
-            return batch[candidate]
-    raise KeyError(key)
-
-
-def read_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Read one batch file: pixels as uint8 (n, 3072) rows, labels as int64 (n,)."""
-    path = Path(path)
-    batch = _unpickle(path)
-    if not isinstance(batch, dict):
-        raise DataError(f"{path}: expected a dict, found {type(batch).__name__}")
-    try:
-        data = _field(batch, "data")
-        labels = _field(batch, "labels")
-    except KeyError as err:
-        raise DataError(f"{path}: missing key {err.args[0]!r}") from None
-    if not isinstance(data, np.ndarray) or data.dtype != np.uint8:
-        found = data.dtype if isinstance(data, np.ndarray) else type(data).__name__
-        raise DataError(f"{path}: 'data' must be a uint8 array, found {found}")
-    if data.ndim != 2 or data.shape[1] != D or data.shape[0] == 0:
-        raise DataError(f"{path}: 'data' must have shape (n, {D}), found {data.shape}")
-    if not isinstance(labels, (list, np.ndarray)) or not all(
-        isinstance(label, (int, np.integer)) and not isinstance(label, bool) for label in labels
-    ):
-        raise DataError(f"{path}: 'labels' must be a list of integers")
-    y = np.asarray(labels, dtype=np.int64).reshape(-1)
-    if y.size != data.shape[0]:
-        raise DataError(f"{path}: {y.size} labels for {data.shape[0]} images")
-    if y.size and (y.min() < 0 or y.max() >= K):
-        raise DataError(f"{path}: labels must lie in 0..{K - 1}, found {y.min()}..{y.max()}")
-    return np.ascontiguousarray(data), y
 
 
 def one_hot(y: np.ndarray, dtype=np.float64) -> np.ndarray:

@@ -34,8 +34,8 @@ def batch_dict(n: int, seed: int, label: str = "training batch") -> dict:
     }
 
 
-def write_batch(path: Path, batch: dict) -> Path:
-    path.write_bytes(pickle.dumps(batch, protocol=2))
+def write_batch(path: Path, batch: dict, protocol: int = 2) -> Path:
+    path.write_bytes(pickle.dumps(batch, protocol=protocol))
     return path
 
 
@@ -68,6 +68,19 @@ def real_data_dir() -> Path:
     if SHARED_ARCHIVE.is_file():
         archive.safe_extract(SHARED_ARCHIVE, target.parent)
         return target
+    if os.environ.get("CI"):
+        pytest.fail("CI must provide the CIFAR-10 archive (see .ci/run)")
+    pytest.skip("the CIFAR-10 archive is not available here")
+
+
+@pytest.fixture(scope="session")
+def real_archive() -> Path:
+    """The CIFAR-10 archive: the one in Datasets/ (CI copies it there), else the shared one."""
+    from linclf.engine import archive
+
+    for candidate in (ROOT / "Datasets" / archive.ARCHIVE_NAME, SHARED_ARCHIVE):
+        if candidate.is_file():
+            return candidate
     if os.environ.get("CI"):
         pytest.fail("CI must provide the CIFAR-10 archive (see .ci/run)")
     pytest.skip("the CIFAR-10 archive is not available here")

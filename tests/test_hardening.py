@@ -17,7 +17,7 @@ from conftest import ROOT, RunsCode, batch_dict, interrupt_linclf, write_batch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linclf.engine import archive
+from linclf.engine import download, unpickle
 from linclf.engine.data import read_batch
 from linclf.engine.errors import DataError
 from linclf.engine.runread import load_run
@@ -97,14 +97,14 @@ def test_missing_batch_folder_instead_of_file_and_no_permission(
     (tiny_data_dir / "test_batch").rmdir()
     write_batch(tiny_data_dir / "test_batch", batch_dict(200, seed=9))
     # CI runs as root, where chmod 000 still reads: simulate the refusal the OS would give.
-    real_read = Path.read_bytes
+    real_open = os.open
 
-    def refuse(path):
-        if path.name == "data_batch_1":
+    def refuse(path, *args, **kwargs):
+        if Path(path).name == "data_batch_1":
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return real_read(path)
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(unpickle.os, "open", refuse)
     assert _train(tiny_data_dir, tmp_path / "out") == 2
     assert "data_batch_1: no permission" in _one_line(capsys.readouterr().err)
     assert not (tmp_path / "out").exists()
@@ -125,7 +125,9 @@ def test_interrupted_download_leaves_no_partial_archive(tmp_path, tiny_data_dir)
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        archive.download(dest, url=source.as_uri(), md5=archive.md5sum(source), progress=interrupt)
+        download.download(
+            dest, url=source.as_uri(), md5=download.md5sum(source), progress=interrupt
+        )
     assert list(dest.iterdir()) == []
 
 

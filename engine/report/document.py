@@ -1,89 +1,294 @@
-"""The report as a list of blocks (headings, paragraphs, tables, images), rendered as
-Markdown and as a standalone HTML page."""
+"""The report as a list of blocks, rendered as Markdown, standalone HTML and a Typst PDF.
+
+Sections add blocks in reading order; `write()` renders all three from the same blocks, so the
+outputs cannot disagree, and can be called after every section (an interrupted report keeps the
+sections that finished). Text is the inline markup of markup.py: maths as $...$, references as
+@fig:name, @tab:name, @eq:name; outside text goes through `plain()`.
+
+Parts ("Part 1: Assignment", "Part 2: Bonus") start on a new page; besides report.pdf with
+both, each part is written as report-<slug>.pdf, for the spec's two uploads. Blocks before the
+first part (introduction, reproducibility) open every PDF.
+"""
 
 from __future__ import annotations
 
-import html
+import io
+import re
+import struct
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from linclf.engine.files import atomic_write
+from linclf.engine.report.markup import LABEL, Span, parse, refs
+
+# A4 less the template's 2.25 cm side margins: draw figures this wide (in inches) and their
+# fonts print at the size they were set in; wider figures are scaled down, and their labels too.
+TEXT_WIDTH_IN = 6.5
+FIGURE_DPI = 200
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.png")
+KINDS = {"fig": "Figure", "tab": "Table", "eq": "Equation"}
+
+
+class SavesFigure(Protocol):
+    def savefig(self, fname, **kwargs) -> None: ...
+
+
+@dataclass(frozen=True)
+class Heading:
+    spans: tuple[Span, ...]
+    level: int
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Equation:
+    source: str
+    label: str | None
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[tuple[Span, ...], ...]
+    rows: tuple[tuple[tuple[Span, ...], ...], ...]
+    caption: tuple[Span, ...]
+    label: str | None
+    numeric: tuple[bool, ...]  # right-align the columns whose cells are all numbers
+
+
+@dataclass(frozen=True)
+class Image:
+    name: str
+    caption: tuple[Span, ...]
+    label: str | None
+    width_in: float  # as printed: the natural width, capped at the text width
+
+
+@dataclass(frozen=True)
+class Reproducibility:
+    pairs: tuple[tuple[str, str], ...]  # plain text, shown verbatim in monospace
+
+
+@dataclass(frozen=True)
+class Part:
+    title: str  # plain text
+    slug: str
+
+
+Block = Heading | Paragraph | Equation | Table | Image | Reproducibility | Part
+_NUMBER = re.compile(r"[+−-]?\s*\d[\d ]*(\.\d+)?(e[+-]?\d+)?\s*(±\s*[\d.]+)?\s*%?|[-—–]|nan|inf")
+
+
+@dataclass
+class Numbering:
+    """'Figure 3', 'Table 2', 'Equation 1' for each label, and each numbered block's number,
+    counted over the blocks given, in order, as Typst counts them."""
+
+    of_label: dict[str, str] = field(default_factory=dict)
+    of_block: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def count(cls, blocks: list[Block]) -> Numbering:
+        numbering, counters = cls(), {"fig": 0, "tab": 0, "eq": 0}
+        for index, block in enumerate(blocks):
+            kind = {Image: "fig", Table: "tab", Equation: "eq"}.get(type(block))
+            if kind is None:
+                continue
+            counters[kind] += 1
+            numbering.of_block[index] = counters[kind]
+            if block.label:
+                # A no-break space, as Typst sets it: "Figure" never ends a line alone.
+                numbering.of_label[block.label] = f"{KINDS[kind]}\u00a0{counters[kind]}"
+        return numbering
 
 
 class Document:
-    """Blocks of the report, written as report.md and report.html in folder."""
+    """Blocks of the report, written as report.md, report.html, report.typ and PDFs."""
 
-    def __init__(self, folder: Path, title: str):
-        self.folder = folder
+    def __init__(self, folder: Path, title: str, subtitle: str = ""):
+        self.folder = Path(folder)
         self.title = title
-        self.blocks: list[tuple[str, object]] = []
+        self.subtitle = subtitle
+        self.blocks: list[Block] = []
+        self.problems: list[str] = []  # what a reader would criticise, found while building
+        self._typesetter = None  # render_typst.Typesetter, made on the first write
 
-    def heading(self, text: str, level: int = 2) -> None:
-        self.blocks.append((f"h{level}", text))
+    def part(self, title: str, slug: str) -> None:
+        if not re.fullmatch(r"[a-z0-9-]+", slug):
+            raise ValueError(f"part slug must be lower-case letters, digits, '-': {slug!r}")
+        self.blocks.append(Part(title, slug))
 
-    def paragraph(self, text: str) -> None:
-        self.blocks.append(("p", text))
+    def heading(self, markup: str, level: int = 2) -> None:
+        if level not in (2, 3, 4):
+            raise ValueError("heading levels are 2-4; level 1 belongs to parts")
+        self.blocks.append(Heading(parse(markup), level))
 
-    def table(self, header: list[str], rows: list[list[str]]) -> None:
-        self.blocks.append(("table", (header, rows)))
+    def paragraph(self, markup: str) -> None:
+        self.blocks.append(Paragraph(parse(markup)))
 
-    def image(self, name: str, alt: str) -> None:
-        self.blocks.append(("img", (name, alt)))
+    def equation(self, source: str, label: str | None = None) -> None:
+        """A numbered display equation in Typst maths syntax."""
+        if "$" in source:
+            raise ValueError(f"an equation is maths only, without $: {source!r}")
+        (span,) = parse(f"${source}$")
+        self.blocks.append(Equation(span.value, self._label(label, "eq")))
 
-    def figure(self, fig, name: str, alt: str) -> None:
-        """Save a matplotlib Figure as name in the report folder and show it here."""
-        from linclf.engine.plots import save_figure
-
-        save_figure(fig, self.folder / name)
-        self.image(name, alt)
-
-    def markdown(self) -> str:
-        out = [f"# {self.title}", ""]
-        for kind, content in self.blocks:
-            if kind.startswith("h"):
-                out += ["#" * int(kind[1]) + " " + content, ""]
-            elif kind == "p":
-                out += [content, ""]
-            elif kind == "table":
-                header, rows = content
-                out.append("| " + " | ".join(header) + " |")
-                out.append("|" + "---|" * len(header))
-                out += ["| " + " | ".join(row) + " |" for row in rows]
-                out.append("")
-            elif kind == "img":
-                name, alt = content
-                out += [f"![{alt}]({name})", ""]
-        return "\n".join(out)
-
-    def html(self) -> str:
-        body = [f"<h1>{html.escape(self.title)}</h1>"]
-        for kind, content in self.blocks:
-            if kind.startswith("h"):
-                body.append(f"<{kind}>{html.escape(content)}</{kind}>")
-            elif kind == "p":
-                body.append(f"<p>{html.escape(content)}</p>")
-            elif kind == "table":
-                header, rows = content
-                head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-                cells = "".join(
-                    "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-                    for row in rows
-                )
-                body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
-            elif kind == "img":
-                name, alt = content
-                body.append(f'<p><img src="{html.escape(name)}" alt="{html.escape(alt)}"></p>')
-        style = (
-            "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
-            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;"
-            "text-align:right}img{max-width:100%}"
+    def table(
+        self, header: list[str], rows: list[list[str]], caption: str, label: str | None = None
+    ) -> None:
+        """A numbered table, caption above. Cells are markup; columns whose cells are all
+        numbers ('39.13 %', '+1.87 ± 0.70', '10 000') are right-aligned."""
+        if any(len(row) != len(header) for row in rows):
+            raise ValueError("every row needs one cell per header column")
+        numeric = tuple(
+            bool(rows) and all(_NUMBER.fullmatch(row[i].strip()) for row in rows)
+            for i in range(len(header))
         )
-        return (
-            f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
-            f"{html.escape(self.title)}</title><style>{style}</style></head><body>\n"
-            + "\n".join(body)
-            + "\n</body></html>\n"
+        self.blocks.append(
+            Table(
+                tuple(parse(cell) for cell in header),
+                tuple(tuple(parse(cell) for cell in row) for row in rows),
+                parse(caption),
+                self._label(label, "tab"),
+                numeric,
+            )
         )
 
-    def write(self) -> None:
-        atomic_write(self.folder / "report.md", self.markdown().encode())
-        atomic_write(self.folder / "report.html", self.html().encode())
+    def figure(self, fig: SavesFigure, name: str, caption: str, label: str | None = None) -> None:
+        """A numbered figure: a matplotlib Figure saved as name at FIGURE_DPI, at the size it
+        was drawn (no tight cropping: that draws it twice; draw it with a layout engine).
+        Printed at its natural size, capped at the text width; a figure drawn much wider is
+        listed in problems, since its labels would shrink."""
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"figure names are plain PNG file names: {name!r}")
+        if any(isinstance(block, Image) and block.name == name for block in self.blocks):
+            raise ValueError(f"figure {name!r} is already in the report")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI)
+        data = buffer.getvalue()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.folder / name, data)
+        natural = png_width_in(data)
+        if natural > 1.25 * TEXT_WIDTH_IN:
+            self.problems.append(
+                f"{name}: {natural:.1f} in wide, printed at {TEXT_WIDTH_IN} in: its labels "
+                f"shrink to {TEXT_WIDTH_IN / natural:.0%}; draw it {TEXT_WIDTH_IN} in wide"
+            )
+        self.blocks.append(
+            Image(name, parse(caption), self._label(label, "fig"), min(natural, TEXT_WIDTH_IN))
+        )
+
+    def reproducibility(self, pairs: list[tuple[str, str]]) -> None:
+        """The reproducibility block; called again, it replaces the first one in place (the
+        report fills in its runtimes as the sections finish)."""
+        block = Reproducibility(tuple((str(k), str(v)) for k, v in pairs))
+        for index, existing in enumerate(self.blocks):
+            if isinstance(existing, Reproducibility):
+                self.blocks[index] = block
+                return
+        self.blocks.append(block)
+
+    def _label(self, label: str | None, kind: str) -> str | None:
+        if label is None:
+            return None
+        if not re.fullmatch(LABEL, label) or not label.startswith(kind + ":"):
+            raise ValueError(f"a {KINDS[kind].lower()} label looks like '{kind}:name': {label!r}")
+        if label in Numbering.count(self.blocks).of_label:
+            raise ValueError(f"label {label!r} is used twice")
+        return label
+
+    def parts(self) -> list[tuple[Part, list[Block]]]:
+        """Each part with its blocks, front matter (blocks before the first part) first."""
+        front: list[Block] = []
+        found: list[tuple[Part, list[Block]]] = []
+        for block in self.blocks:
+            if isinstance(block, Part):
+                found.append((block, list(front)))
+            elif found:
+                found[-1][1].append(block)
+            else:
+                front.append(block)
+        return found
+
+    def unresolved(self) -> list[str]:
+        """Labels referred to but not (yet) defined. They print as "??" so that a report
+        written after each section may refer ahead; the finished report must have none."""
+        known = Numbering.count(self.blocks).of_label
+        return [
+            label for block in self.blocks for label in refs(_spans_of(block)) if label not in known
+        ]
+
+    def write(self, pdf: bool = True) -> list[Path]:
+        """Write every output; return their paths. Markdown and HTML are written first, so a
+        Typst failure (a bug: the source is generated) still leaves them."""
+        from linclf.engine.report.render_text import html_page, markdown
+        from linclf.engine.report.render_typst import Typesetter, typst_source
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        written = {
+            "report.md": markdown(self).encode(),
+            "report.html": html_page(self).encode(),
+        }
+        for name, data in written.items():
+            atomic_write(self.folder / name, data)
+        paths = [self.folder / name for name in written]
+        if pdf:
+            jobs = [("report", self.title, self.subtitle, self.blocks, {})]
+            for part, blocks in self.parts():
+                elsewhere = _elsewhere(self, part)
+                jobs.append((f"report-{part.slug}", self.title, part.title, blocks, elsewhere))
+            for stem, title, subtitle, blocks, elsewhere in jobs:
+                source = typst_source(title, subtitle, blocks, elsewhere)
+                if stem == "report":
+                    atomic_write(self.folder / "report.typ", source.encode())
+                if self._typesetter is None:
+                    self._typesetter = Typesetter(self.folder)
+                atomic_write(self.folder / f"{stem}.pdf", self._typesetter.pdf(source))
+                paths.append(self.folder / f"{stem}.pdf")
+        return paths
+
+
+def _elsewhere(doc: Document, part: Part) -> dict[str, str]:
+    """For a one-part PDF: how to name a label that lives in another part ('Figure 2 of
+    Part 1: Assignment'), numbered as that part's own PDF numbers it."""
+    named: dict[str, str] = {}
+    for other, blocks in doc.parts():
+        if other != part:
+            for label, name in Numbering.count(blocks).of_label.items():
+                named.setdefault(label, f"{name} of {other.title}")
+    return named
+
+
+def _spans_of(block: Block) -> tuple[Span, ...]:
+    if isinstance(block, Heading | Paragraph):
+        return block.spans
+    if isinstance(block, Image):
+        return block.caption
+    if isinstance(block, Table):
+        cells = [c for row in (block.header, *block.rows) for c in row]
+        return block.caption + tuple(span for cell in cells for span in cell)
+    return ()
+
+
+def png_width_in(data: bytes) -> float:
+    """Width in inches of a PNG, from its pixel width and its pHYs resolution (96 dpi if it
+    states none, as browsers assume)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG file")
+    width = struct.unpack(">I", data[16:20])[0]
+    position, dpi = 8, 96.0
+    while position + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        if kind == b"pHYs":
+            x_per_unit, _, unit = struct.unpack(">IIB", data[position + 8 : position + 17])
+            if unit == 1 and x_per_unit:
+                dpi = x_per_unit * 0.0254
+            break
+        if kind == b"IDAT":
+            break
+        position += 12 + length
+    return width / dpi

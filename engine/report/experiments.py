@@ -1,16 +1,21 @@
 """Which runs the report needs, with which budget, on which executor.
 
-The report's sections ask for runs and grids here; every run goes through the same worker
-entry point as a search trial (engine/worker.py) and is a run folder under the report's
-runs/ folder, and every grid is a `linclf search` (engine/search.py) with its own results CSV.
-A model a grid trained is reused, never trained again.
+Every run is one call of the worker entry point (engine/worker.py train_one) and a run folder
+under the report's runs/ folder. Training and every choice (a grid, the final model) see the
+validation set only: the test batch is never read in a worker. Runs are keyed by their
+configuration, so a configuration that several sections need (the spec's default setting is
+Exercise 1's second run, the 2.1 baseline and the 2.2 softmax run) trains once, and a model a
+grid trained is the model the text reports. The report submits every run it can foresee at
+the start, in section order, so the workers stay busy across sections. The test set is scored
+here, in the report's process, once per model, and only for models the text reports.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
-from dataclasses import dataclass
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from linclf.engine.config import TrainConfig
@@ -19,37 +24,41 @@ from linclf.engine.train import EpochStats
 
 @dataclass(frozen=True)
 class Budget:
-    n_epochs: int
-    lams: tuple[float, ...]
+    n_epochs: int  # of every run on the spec's split
+    seeds: int  # runs per variant (seed, seed + 1, ...): mean ± std
+    lams: tuple[float, ...]  # the 2.1 grid search
     etas: tuple[float, ...]
     n_batches: tuple[int, ...]
-    decay_every: int
+    decay_every: int  # step decay (x0.1) on the spec's split
+    decay_eta: float  # the larger step that step decay needs
     n_val: int  # validation images held out by the all-data split
-    seeds: int  # runs averaged into the best linear model
-    combined_lams: tuple[float, ...]  # the grid of the combined (all data + flips + decay) model
-    combined_etas: tuple[float, ...]
+    combined_epochs: int  # all improvements together (all data, flips, step decay)
+    combined_decay_every: int
+    combined_etas: tuple[float, ...]  # its candidates, chosen on validation
 
 
 FULL = Budget(
-    40,
-    (0.0, 0.001, 0.01, 0.1),
-    (0.001, 0.005, 0.01),
-    (50, 100),
-    10,
-    1000,
-    4,
-    (0.0, 0.002, 0.01),
-    (0.005, 0.01),
+    40, 3, (0.0, 0.01, 0.1), (0.001, 0.005, 0.01), (50, 100), 10, 0.01, 1000, 20, 5, (0.005, 0.01)
 )
-QUICK = Budget(3, (0.0, 0.01), (0.001, 0.01), (100,), 1, 100, 2, (0.0, 0.01), (0.01,))
+QUICK = Budget(3, 3, (0.0, 0.01), (0.001, 0.01), (100,), 1, 0.01, 100, 2, 1, (0.005, 0.01))
+
+
+def seeded(config: TrainConfig, seeds: int) -> list[TrainConfig]:
+    """config with seeds seed, seed + 1, ...: the same variant, trained seeds times."""
+    return [replace(config, seed=config.seed + i) for i in range(seeds)]
 
 
 def history_of(result: dict) -> list[EpochStats]:
     return [EpochStats(**row) for row in result["history"]]
 
 
+def config_of(result: dict) -> TrainConfig:
+    return TrainConfig.from_dict(result["config"])
+
+
 class Experiments:
-    """Runs configurations for the report on an executor; results are plain dicts."""
+    """Trains configurations for the report on an executor (each once) and scores models on
+    the test set (each once). Results are worker.train_one's plain dicts."""
 
     def __init__(
         self,
@@ -59,51 +68,136 @@ class Experiments:
         log: Callable[[str], None] = print,
     ):
         self.data_dir = data_dir
-        self.folder = folder
-        self.runs_dir = folder / "runs"
+        self.runs_dir = Path(folder) / "runs"
         self.executor = executor
         self.log = log
+        self._futures: dict[str, Future] = {}
+        self._claimed: set[str] = set()
+        self._new_seconds: list[float] = []
+        self._scores: dict[int, object] = {}
+        self._test_sets: dict[tuple, object] = {}
+        self._labels: dict[str, int] = {}
+        self.tested = 0  # models scored on the test set
 
-    def run(self, configs: Sequence[TrainConfig], what: str) -> list[dict]:
-        """Train each configuration and score it on the test set (worker.train_one results)."""
+    def submit(self, configs: Sequence[TrainConfig]) -> None:
+        """Start training every configuration not started yet, in the given order."""
+        from linclf.engine.search import trial_key
         from linclf.engine.worker import train_one
 
-        self.log(f"{what}: {len(configs)} run(s)…")
-        futures = [
-            self.executor.submit(
-                train_one, c.to_dict(), self.data_dir, str(self.runs_dir), with_test=True
-            )
-            for c in configs
-        ]
-        results = [future.result() for future in futures]
-        for result in results:
+        for config in configs:
+            key = trial_key(config)
+            if key not in self._futures:
+                self._futures[key] = self.executor.submit(
+                    train_one, config.to_dict(), self.data_dir, str(self.runs_dir)
+                )
+
+    def results(self, configs: Sequence[TrainConfig], what: str) -> list[dict]:
+        """The trained runs of configs (started now if not yet), in order."""
+        from linclf.engine.search import trial_key
+
+        self.submit(configs)
+        keys = [trial_key(config) for config in configs]
+        self.log(f"{what}: {len(set(keys) - self._claimed)} new run(s) of {len(set(keys))}…")
+        results = [self._futures[key].result() for key in keys]
+        for key, result in zip(keys, results):
             if result["error"]:
                 raise RuntimeError(f"{what}: a run failed ({result['error']})")
+            if key not in self._claimed:
+                self._claimed.add(key)
+                self._new_seconds.append(result["seconds"])
         return results
 
-    def grid(self, configs: Sequence[TrainConfig], name: str, what: str) -> tuple[dict, int]:
-        """Run configs as a search (validation only, results in <name>.csv); the chosen row
-        (with its trained model) and the number of trials."""
-        from linclf.engine import search
+    def choose(self, configs: Sequence[TrainConfig], what: str) -> tuple[dict, list[dict]]:
+        """The run with the highest validation accuracy (ties: lower validation cost; as
+        `linclf search` chooses), and every run, in order."""
+        from linclf.engine.search import best
 
-        self.log(f"{what}: {len(configs)} trial(s)…")
-        csv_path = self.folder / f"{name}.csv"
-        csv_path.unlink(missing_ok=True)  # the previous build's grid; this build measures anew
-        rows = search.search(list(configs), self.data_dir, self.executor, csv_path)
-        chosen = search.best(rows)
+        results = self.results(configs, what)
+        rows = [
+            {
+                "status": result["status"],
+                "val_acc": result["history"][-1]["val_acc"],
+                "val_cost": result["history"][-1]["val_cost"],
+                "index": index,
+            }
+            for index, result in enumerate(results)
+            if result["history"]
+        ]
+        chosen = best(rows)
         if chosen is None:
-            raise RuntimeError(f"{what}: no trial completed")
-        return chosen, len(rows)
+            raise RuntimeError(f"{what}: no run completed")
+        return results[chosen["index"]], results
 
-    def evaluate(self, net: dict, config: TrainConfig) -> dict:
-        """Validation and test accuracy of given weights, on config's data (in a worker)."""
-        return self.evaluate_all([net], config)[0]
+    def claim(self) -> tuple[int, float]:
+        """Runs first awaited since the last call and their summed worker seconds."""
+        claimed, self._new_seconds = self._new_seconds, []
+        return len(claimed), sum(claimed)
 
-    def evaluate_all(self, nets: Sequence[dict], config: TrainConfig) -> list[dict]:
-        from linclf.engine.worker import evaluate_weights
+    def test(self, result: dict):
+        """The trained model of result scored on the test set (engine.train.TestScores),
+        computed once per run."""
+        key = id(result["model"])
+        if key not in self._scores:
+            self._scores[key] = self.score(result["model"], config_of(result))
+        return self._scores[key]
 
+    def score(self, model: dict, config: TrainConfig):
+        """Any weights (W, b, mean, std: e.g. averaged ones) on the test set, normalised with
+        their training statistics; one BLAS thread, the workers have the cores."""
+        from threadpoolctl import threadpool_limits
+
+        from linclf.engine.data import DTYPES, load_test
+        from linclf.engine.train import score_test
+
+        key = (model["mean"].tobytes(), model["std"].tobytes(), config.dtype)
+        self.tested += 1
+        with threadpool_limits(1):
+            if key not in self._test_sets:
+                self._test_sets[key] = load_test(
+                    self.data_dir, model["mean"], model["std"], DTYPES[config.dtype]
+                )
+            return score_test(model, self._test_sets[key], config.head)
+
+    def validate(self, models: Sequence[dict], config: TrainConfig) -> list[float]:
+        """Validation accuracy of each model on config's split, in a worker (whose data is
+        usually loaded already); the test batch stays unread."""
         futures = [
-            self.executor.submit(evaluate_weights, net, config.to_dict(), self.data_dir)
-            for net in nets
+            self.executor.submit(validation_accuracy, model, config.to_dict(), self.data_dir)
+            for model in models
         ]
         return [future.result() for future in futures]
+
+    def sizes(self, config: TrainConfig) -> tuple[int, int]:
+        """(training, validation) images of config's split, from the label counts."""
+        from linclf.engine.data import TRAIN_BATCHES
+
+        counts = [self._count(name) for name in TRAIN_BATCHES]
+        if config.split == "spec":
+            return counts[0], counts[1]
+        return sum(counts) - config.n_val, config.n_val
+
+    def _count(self, name: str) -> int:
+        from linclf.engine.data import read_batch
+
+        if name not in self._labels:
+            self._labels[name] = read_batch(Path(self.data_dir) / name)[1].size
+        return self._labels[name]
+
+    def steps(self, config: TrainConfig, epochs: int | None = None) -> int:
+        """Update steps of config (eqs. 8-9 applied this often): epochs x batches per epoch."""
+        n_train = self.sizes(config)[0]
+        return (config.n_epochs if epochs is None else epochs) * math.ceil(n_train / config.n_batch)
+
+    def matched_epochs(self, config: TrainConfig, steps: int) -> int:
+        """The epochs of config whose update steps come closest to steps (at least one)."""
+        per_epoch = math.ceil(self.sizes(config)[0] / config.n_batch)
+        return max(1, round(steps / per_epoch))
+
+
+def validation_accuracy(net: dict, config_dict: dict, data_dir: str) -> float:
+    """Accuracy of net on the validation set of config_dict's split (runs in a worker)."""
+    from linclf.engine.train import evaluate
+    from linclf.engine.worker import worker_data
+
+    config = TrainConfig.from_dict(config_dict)
+    return evaluate(net, worker_data(data_dir, config).val, 0.0, config.head)[2]

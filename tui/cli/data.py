@@ -22,7 +22,7 @@ def fetch_with_progress(data_dir: Path | None) -> Path:
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-    from linclf.engine import archive
+    from linclf.engine import download
 
     with Progress(
         "[progress.description]{task.description}",
@@ -36,7 +36,7 @@ def fetch_with_progress(data_dir: Path | None) -> Path:
         def report(done: int, total: int | None) -> None:
             progress.update(task, completed=done, total=total)
 
-        return archive.fetch(data_dir, progress=report)
+        return download.fetch(data_dir, progress=report)
 
 
 def locate_data(data_dir: Path | None, interactive: bool) -> Path:

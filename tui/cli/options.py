@@ -33,7 +33,7 @@ SchedulerOption = Annotated[
     str | None,
     typer.Option(
         help="Run on the Dask cluster at this address (tcp://host:port; pip install "
-        "'linclf[dask]')."
+        "'linclf\\[dask]')."
     ),
 ]
 

@@ -1,4 +1,5 @@
-"""`linclf report`: every experiment of the spec, written up as Markdown and HTML."""
+"""`linclf report`: every experiment of the spec, written up as a typeset PDF (and per part),
+Markdown and HTML."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from linclf.tui.cli.signals import Interrupted, SignalGuard
 
 def report(
     out: Annotated[
-        Path, typer.Option(help="Folder for report.md, report.html, figures and runs/.")
+        Path, typer.Option(help="Folder for report.pdf, report.md, report.html, figures and runs/.")
     ] = Path("outputs/report"),
     quick: Annotated[
         bool, typer.Option(help="A reduced budget (3 epochs, a 2x2 grid) for tests and CI.")
@@ -27,7 +28,7 @@ def report(
     scheduler: SchedulerOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Run every experiment of the spec and write a Markdown and an HTML report."""
+    """Run every experiment of the spec and write the report as PDF, Markdown and HTML."""
     from linclf.engine import archive
     from linclf.engine.executor import executor_for, shutdown_now
     from linclf.engine.report import Report
@@ -56,4 +57,6 @@ def report(
             document.doc.write()
             print(f"interrupted; the finished sections are in {out}/report.md", file=sys.stderr)
             raise
-    print(f"report: {out / 'report.md'} and {out / 'report.html'}")
+    print(
+        f"report: {out / 'report.pdf'} (and per part), {out / 'report.md'}, {out / 'report.html'}"
+    )

@@ -1,0 +1,147 @@
+"""The report's figures, drawn at the PDF's text width (document.TEXT_WIDTH_IN) so that their
+fonts print at the sizes set here (8-9.5 pt). matplotlib's object-oriented API only (no pyplot,
+no global rcParams): every size is passed explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
+
+from linclf.engine.data import CLASS_NAMES
+from linclf.engine.model import class_templates
+from linclf.engine.report.document import TEXT_WIDTH_IN
+from linclf.engine.train import EpochStats
+
+TITLE, LABEL, TICK, LEGEND = 9.5, 9, 8, 8
+TRAIN, VALIDATION = "tab:green", "tab:red"
+
+
+def _figure(height: float) -> Figure:
+    return Figure(figsize=(TEXT_WIDTH_IN, height), layout="constrained")
+
+
+def _axes(ax, title: str, ylabel: str, xlabel: str = "epoch") -> None:
+    ax.set_title(title, fontsize=TITLE)
+    ax.set_xlabel(xlabel, fontsize=LABEL)
+    ax.set_ylabel(ylabel, fontsize=LABEL)
+    ax.tick_params(labelsize=TICK)
+    ax.grid(alpha=0.3)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _epochs(history: Sequence[EpochStats]) -> list[int]:
+    return [s.epoch for s in history]
+
+
+def loss_and_cost(runs: Sequence[tuple[str, Sequence[EpochStats], bool]]) -> Figure:
+    """Spec figure 3 for each (title, history, has λ): training (green) and validation (red)
+    loss as solid lines, the cost as dashed ones when λ > 0 (for λ = 0 they coincide). Two
+    panels a row, each with its own y-axis."""
+    rows = (len(runs) + 1) // 2
+    fig = _figure(2.2 * rows)
+    axes = np.atleast_1d(fig.subplots(rows, 2)).flat
+    for ax, (title, history, has_lam) in zip(axes, runs):
+        epochs = _epochs(history)
+        for split, colour in (("train", TRAIN), ("val", VALIDATION)):
+            ax.plot(epochs, [getattr(s, f"{split}_loss") for s in history], color=colour)
+            if has_lam:
+                costs = [getattr(s, f"{split}_cost") for s in history]
+                ax.plot(epochs, costs, color=colour, linestyle="--")
+        _axes(ax, title, "loss, cost" if has_lam else "loss = cost")
+    handles = [
+        Line2D([], [], color=colour, linestyle=style, label=f"{name} {kind}")
+        for kind, style in (("loss", "-"), ("cost", "--"))
+        for name, colour in (("training", TRAIN), ("validation", VALIDATION))
+    ]
+    fig.legend(handles=handles, loc="outside upper center", ncols=4, frameon=False, fontsize=LEGEND)
+    return fig
+
+
+def templates(rows: Sequence[tuple[str, np.ndarray]]) -> Figure:
+    """Spec figure 4: one row of ten class templates per (label, W), class names on top and
+    each row's label on its left, so the settings compare column by column. One mosaic image
+    on one axes: forty small axes would take seconds to lay out."""
+    gap, size = 3, 32
+    step = size + gap
+    mosaic = np.ones((len(rows) * step - gap, len(CLASS_NAMES) * step - gap, 3))
+    for r, (_, W) in enumerate(rows):
+        for c, image in enumerate(class_templates(W)):
+            mosaic[r * step : r * step + size, c * step : c * step + size] = image
+    fig = _figure(0.62 * len(rows) + 0.3)
+    ax = fig.subplots()
+    ax.imshow(mosaic, interpolation="nearest")
+    centres = [i * step + size / 2 - 0.5 for i in range(max(len(rows), len(CLASS_NAMES)))]
+    ax.set_xticks(centres[: len(CLASS_NAMES)], CLASS_NAMES, fontsize=LEGEND)
+    ax.set_yticks(centres[: len(rows)], [label for label, _ in rows], fontsize=LEGEND)
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    return fig
+
+
+def validation_accuracy(series: Sequence[tuple[str, Sequence[EpochStats], str]]) -> Figure:
+    """Validation accuracy per epoch for each (label, history, colour): how far a run's
+    number depends on the epoch it stops at."""
+    fig = _figure(2.3)
+    ax = fig.subplots()
+    for label, history, colour in series:
+        ax.plot(
+            _epochs(history),
+            [100 * s.val_acc for s in history],
+            color=colour,
+            label=label,
+            linewidth=1.2,
+        )
+    _axes(ax, "", "validation accuracy (%)")
+    fig.legend(loc="outside upper center", ncols=len(series), frameon=False, fontsize=LEGEND)
+    return fig
+
+
+def head_losses(panels: Sequence[tuple[str, Sequence[EpochStats]]]) -> Figure:
+    """Exercise 2.2: each (title, history)'s training and validation loss on its own y-axis
+    (the two heads' losses differ in scale by about K), the final gap written in the panel."""
+    rows = (len(panels) + 1) // 2
+    fig = _figure(2.05 * rows)
+    for ax, (title, history) in zip(np.atleast_1d(fig.subplots(rows, 2)).flat, panels):
+        epochs = _epochs(history)
+        train = [s.train_loss for s in history]
+        val = [s.val_loss for s in history]
+        ax.plot(epochs, train, color=TRAIN, label="training")
+        ax.plot(epochs, val, color=VALIDATION, label="validation")
+        gap = val[-1] - train[-1]
+        _axes(
+            ax, f"{title}\nfinal gap {gap:.3f} ({100 * gap / train[-1]:.1f} % of training)", "loss"
+        )
+        ax.legend(frameon=False, fontsize=LEGEND)
+    return fig
+
+
+def true_class_densities(heads: Sequence[tuple[str, np.ndarray, np.ndarray]]) -> Figure:
+    """Exercise 2.2: density of the probability of the true class for each (label, p_true,
+    correct), correctly and incorrectly classified test images in two panels with shared
+    axes, both heads in each panel, so their shapes compare directly."""
+    fig = _figure(2.5)
+    axes = fig.subplots(1, 2, sharex=True, sharey=True)
+    bins = np.linspace(0, 1, 26)
+    for ax, (title, wanted) in zip(axes, (("correctly", True), ("incorrectly", False))):
+        for (label, p_true, correct), colour in zip(heads, ("tab:blue", "tab:orange")):
+            chosen = p_true[correct == wanted]
+            ax.hist(
+                chosen,
+                bins=bins,
+                density=True,
+                histtype="step",
+                linewidth=1.6,
+                color=colour,
+                label=label if wanted else None,
+            )
+        _axes(ax, f"{title} classified test images", "", "probability of the true class")
+        ax.xaxis.set_major_locator(MaxNLocator(6))
+    axes[0].set_ylabel("density", fontsize=LABEL)
+    fig.legend(loc="outside upper center", ncols=len(heads), frameon=False, fontsize=LEGEND)
+    return fig

@@ -1,0 +1,87 @@
+"""Exercise 2.1's final model: candidates built from the runs of the combined configuration,
+one chosen on validation accuracy only, and that one tested once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from linclf.engine.report import evidence as ev
+from linclf.engine.report.document import Document
+from linclf.engine.report.experiments import Experiments, config_of
+from linclf.engine.report.markup import plain
+
+
+def candidates(runs: list[dict]) -> list[tuple[str, dict]]:
+    """Each seed's model; their weights averaged (one linear layer whose scores are the
+    average of theirs); and that average made symmetric under a horizontal flip, (W + W F)/2
+    with F the flip permutation, which scores an image and its mirror image alike."""
+    from linclf.engine.augment import flip_indices
+
+    models = [run["model"] for run in runs]
+    average = {**models[0], **{k: np.mean([m[k] for m in models], axis=0) for k in ("W", "b")}}
+    flip = flip_indices()
+    symmetric = {**average, "W": (average["W"] + average["W"][:, flip]) / 2}
+    named = [(f"one run, seed {config_of(run).seed}", run["model"]) for run in runs]
+    if len(models) > 1:
+        named.append((f"weights averaged over {len(models)} seeds", average))
+    named.append(("averaged, flip-symmetric" if len(models) > 1 else "flip-symmetric", symmetric))
+    return named
+
+
+def final_model(
+    doc: Document, ex: Experiments, runs: list[dict], tried: list[dict], n_test: int
+) -> None:
+    config = config_of(runs[0])
+    named = candidates(runs)
+    accuracies = ex.validate([model for _, model in named], config)
+    # The first of equal accuracies wins: the simpler model, earlier in the list.
+    pick = max(range(len(named)), key=lambda i: (accuracies[i], -i))
+    name, model = named[pick]
+    test = ex.score(model, config).acc
+    n_val = ex.sizes(config)[1]
+    runner_up = max((a for i, a in enumerate(accuracies) if i != pick), default=accuracies[pick])
+    margin = ev.difference(ev.accuracy(runner_up, n_val), ev.accuracy(accuracies[pick], n_val))
+    doc.heading("The final model", 3)
+    doc.paragraph(
+        plain(
+            f"The combination's step size was chosen among "
+            f"{', '.join(f'η = {config_of(r).eta:g}' for r in tried)} on validation accuracy "
+            f"(seed {config_of(tried[0]).seed}); with it, the final model is chosen among the "
+            "candidates of "
+        )
+        + "@tab:final"
+        + plain(
+            f" by validation accuracy alone, on the {n_val} held-out training images, and "
+            "only the chosen one is scored on the test set."
+        )
+    )
+    doc.table(
+        ["candidate", f"validation ({n_val} images)", "test"],
+        [
+            [
+                plain(label),
+                f"{100 * accuracy:.2f} %",
+                ev.accuracy(test, n_test).cell() if i == pick else "not tested",
+            ]
+            for i, ((label, _), accuracy) in enumerate(zip(named, accuracies))
+        ],
+        "Exercise 2.1: the final model's candidates (all improvements together); the "
+        "chosen one is the only one tested (± binomial standard error).",
+        "tab:final",
+    )
+    doc.paragraph(
+        plain(
+            f"Chosen: {name}, validation {100 * accuracies[pick]:.2f} %, test "
+            f"{ev.accuracy(test, n_test).text()}. Its lead over the runner-up on validation, "
+            f"{100 * margin.value:.2f} ± {100 * margin.se:.2f} points, is "
+            + ("beyond" if margin.is_effect else "within")
+            + f" the noise of {n_val} validation images"
+            + (
+                "."
+                if margin.is_effect
+                else ", so the candidates are equally good as far as validation can tell; "
+                "the choice rule (highest validation accuracy) was fixed before any test "
+                "score was seen."
+            )
+        )
+    )
