@@ -43,7 +43,7 @@ class ProcessSampler:
             return f"pid {pid} on {host}: no process figures from {self.host}"
         root = self._process(pid)
         if root is None:
-            return f"pid {pid}: gone"
+            return f"pid {pid} on {host}: gone"
         processes = [root]
         if with_children:
             try:

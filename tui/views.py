@@ -25,6 +25,9 @@ def focus_visible(app: App, view: str | None = None) -> None:
     """Focus view's widget (when a view is named), or, when the focused widget has been
     hidden, the widget of what is shown now."""
     screen = app.screen
+    active = app.query_one(TabbedContent).active
+    if view is not None and view != active:
+        return  # another view was chosen meanwhile (a key pressed while the app starts)
     focused = screen.focused
     hidden = focused is not None and not all(n.display for n in focused.ancestors_with_self)
     if view is None and not hidden:
@@ -32,7 +35,7 @@ def focus_visible(app: App, view: str | None = None) -> None:
     if view is None and screen.has_class("-show-form") and screen.has_class("-narrow"):
         app.query_one(HyperparameterForm).focus()
         return
-    view = view or app.query_one(TabbedContent).active
+    view = view or active
     target = {v: selector for v, _, selector in VIEWS}.get(view)
     if target is None:
         screen.set_focus(None)

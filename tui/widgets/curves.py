@@ -98,8 +98,10 @@ class Curves(PlotextPlot):
                 )
         if last:
             plt.xticks(epoch_ticks(last))
-        note = f"  ({self.skipped} NaN/inf or huge values not drawn)" if self.skipped else ""
-        plt.title(f"{TITLES[self.metric]} per epoch  (a: loss / cost / accuracy){note}")
+        # plotext drops a title wider than the plot: the note replaces the key hint (the
+        # footer shows the key too).
+        note = f" · {self.skipped} NaN/inf/huge values not drawn" if self.skipped else ""
+        plt.title(f"{TITLES[self.metric]} per epoch{note or '  (a: loss / cost / accuracy)'}")
         self.refresh()
 
     def render(self):
