@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,6 +12,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -255,12 +257,16 @@ class LinclfApp(App):
 
     def on_store_changed(self, event: StoreChanged) -> None:
         before, self.snapshot = self.snapshot, event
-        if event.followed is not None and event.followed.path == self.followed:
-            self.run_view.show(event.followed, event.system)
-        weights = event.weights
-        if weights is not None and (before.weights is None or before.weights.key != weights.key):
-            self.query_one(TemplatesView).show(weights.W, weights.caption)
-        self.query_one(RunsPanel).update(event.runs, event.searches, event.system)
+        # A reading posted just before the app began to close finds its views being removed.
+        with contextlib.suppress(NoMatches):
+            if event.followed is not None and event.followed.path == self.followed:
+                self.run_view.show(event.followed, event.system)
+            weights = event.weights
+            if weights is not None and (
+                before.weights is None or before.weights.key != weights.key
+            ):
+                self.query_one(TemplatesView).show(weights.W, weights.caption)
+            self.query_one(RunsPanel).update(event.runs, event.searches, event.system)
 
     def on_run_started(self, event: RunStarted) -> None:
         self.run_view.own = event.run_dir
