@@ -83,7 +83,7 @@ def main() -> None:
             f"start→saved {statistics.median(r[1] for r in runs):6.2f}"
         )
     loop = statistics.median(r[0] for r in tui) / statistics.median(r[0] for r in cli)
-    print(f"TUI/CLI training loop time: {loop:.3f}  (target ≤ 1.15; no keys pressed)")
+    print(f"TUI/CLI training loop time: {loop:.3f}  (target ≤ 1.10; no keys pressed)")
     latencies.sort()
     print(
         f"key presses handled while training: {len(latencies)}, median "

@@ -5,6 +5,10 @@ what is done.
 
 Selection reads validation accuracy only: trials never load the test batch, and the test set
 is evaluated once, for the chosen trial's own model, by `evaluate_choice`.
+
+Beside its CSV a search keeps its plan, <csv stem>.plan.json (every trial it means to run,
+its pid, host and status), so that whoever watches can tell how many trials are still to go.
+A report's grids share one folder, each with its own CSV and therefore its own plan.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import hashlib
 import itertools
 import json
 import os
+import socket
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, as_completed
 from dataclasses import replace
@@ -21,6 +27,7 @@ from pathlib import Path
 
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig, config_fields
+from linclf.engine.files import atomic_write, to_json
 
 # The grid `linclf search` explores when given no values for these fields.
 GRID_DEFAULTS: dict[str, tuple] = {
@@ -122,6 +129,32 @@ def _append(path: Path, row: dict) -> None:
         os.fsync(handle.fileno())
 
 
+def plan_path(csv_path: Path) -> Path:
+    """The plan of the search whose results go to csv_path: results.csv → results.plan.json."""
+    return csv_path.with_name(f"{csv_path.stem}.plan.json")
+
+
+def _write_plan(csv_path: Path, configs: list[TrainConfig], status: str, started: float) -> None:
+    """Record what the search means to run (format in outputs/README.md); a plan that cannot
+    be written only costs the watchers their "to go" count."""
+    plan = {
+        "format": 2,
+        "kind": "search",
+        "results": csv_path.name,
+        "runs": "runs",
+        "status": status,
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": started,
+        "ended": None if status == st.RUNNING else time.time(),
+        "trials": [{"key": trial_key(c), "config": c.to_dict()} for c in configs],
+    }
+    try:
+        atomic_write(plan_path(csv_path), to_json(plan).encode())
+    except OSError:
+        pass
+
+
 def search(
     configs: list[TrainConfig],
     data_dir: str | os.PathLike,
@@ -140,9 +173,12 @@ def search(
     todo = [c for c in configs if trial_key(c) not in done_keys]
     runs_dir = csv_path.parent / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    _write_plan(csv_path, configs, st.RUNNING, started)
     futures = [executor.submit(run_trial, c.to_dict(), str(data_dir), str(runs_dir)) for c in todo]
     wanted = {trial_key(c) for c in configs}
     rows = [row for row in done if row["key"] in wanted]
+    ending = st.INTERRUPTED  # a signal (a BaseException) unless the loop says otherwise
     try:
         for future in as_completed(futures):
             row = future.result()
@@ -150,9 +186,14 @@ def search(
             rows.append(row)
             if on_result:
                 on_result(row)
+        ending = st.COMPLETED
+    except Exception:
+        ending = st.FAILED
+        raise
     finally:
         for future in futures:
             future.cancel()
+        _write_plan(csv_path, configs, ending, started)
     return rows
 
 

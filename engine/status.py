@@ -2,7 +2,7 @@
 
 A run folder's run.json holds one of these (documented in outputs/README.md). A reader may
 find "running" in a folder whose writer is gone; it then shows the run as dead (its own
-judgement, never written to the folder).
+judgement, JUDGED below, never written to the folder).
 """
 
 from __future__ import annotations
@@ -28,3 +28,15 @@ STATUSES = {
 }
 # A run with one of these has ended; its folder will not change any more.
 FINAL = frozenset({COMPLETED, STOPPED, INTERRUPTED, DIVERGED, FAILED})
+
+# What a reader concludes about a run without a final status (engine/runread.judge); never
+# written to a folder.
+DEAD = "dead"
+STALLED = "stalled"
+UNKNOWN = "unknown"
+JUDGED = {
+    DEAD: "no final status and the writer is gone: killed, out of memory, or its machine went "
+    "down; the recorded epochs are kept",
+    STALLED: "the writer still exists but has stopped beating (suspended, or its disk is slow)",
+    UNKNOWN: "run.json holds no status this linclf knows (a newer linclf, or an edited file)",
+}

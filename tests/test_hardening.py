@@ -364,29 +364,6 @@ def test_random_report_arguments(tiny_data_dir, tmp_path, capsys, args):
         _one_line(captured.err)
 
 
-async def test_tui_sighup_stops_and_saves(tiny_data_dir, tmp_path):
-    from textual.widgets import Input
-
-    from linclf.tui.app import LinclfApp
-
-    app = LinclfApp(data_dir=tiny_data_dir, out=tmp_path / "out")
-    async with app.run_test() as pilot:
-        app.query_one("#n_epochs", Input).value = "100000"
-        app.query_one("#n_batch", Input).value = "10"
-        await pilot.pause()
-        await pilot.press("s")
-        deadline = time.monotonic() + 60
-        while not app.history and time.monotonic() < deadline:
-            await pilot.pause(0.05)
-        os.kill(os.getpid(), signal.SIGHUP)
-        while app.is_running and time.monotonic() < deadline:
-            await pilot.pause(0.05)
-        assert not app.is_running
-    (run_dir,) = (tmp_path / "out").iterdir()
-    run = load_run(run_dir)
-    assert run["status"] == "interrupted" and len(run["history"]) >= 1
-
-
 async def test_tui_batch_larger_than_training_set_is_a_message(tiny_data_dir, tmp_path):
     from textual.widgets import Input
 

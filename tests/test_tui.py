@@ -1,21 +1,25 @@
-"""The real app, driven headless with App.run_test() and Pilot."""
+"""The real app, driven headless with App.run_test() and Pilot: its own runs (shown through
+their run folders, like any other run), the form, the keys, help and the command palette."""
 
+import io
 import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, DataTable, Input, TabbedContent
+from rich.console import Console
+from rich.text import Text
+from runstore import fixed_history, write_run
+from textual.widgets import Button, DataTable, Input, Select, TabbedContent
 
-from linclf.engine.config import TrainConfig
 from linclf.engine.runread import load_run
-from linclf.engine.train import EpochStats
 from linclf.tui.app import LinclfApp
-from linclf.tui.messages import EpochsDone, RunStarted
+from linclf.tui.system import ProcessSampler
 from linclf.tui.widgets.curves import Curves
 from linclf.tui.widgets.epochs import EpochTable
+from linclf.tui.widgets.help import HelpScreen
 from linclf.tui.widgets.templates import TemplatesView
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(180)
 
 
 async def wait_for(pilot, condition, timeout=60.0):
@@ -35,7 +39,18 @@ def make_app(data_dir, tmp_path, **kwargs):
     return LinclfApp(data_dir=data_dir, out=tmp_path / "outputs", **kwargs)
 
 
-async def test_form_run_rows_curves_stop_and_run_folder(tiny_data_dir, tmp_path):
+def shown(app, selector: str) -> str:
+    """The text a widget shows (a Static with a table or group in it is rendered as such)."""
+    widget = app.query_one(selector)
+    content = getattr(widget, "content", None)
+    if content is None or isinstance(content, (str, Text)):
+        return str(widget.render())
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(content)
+    return console.export_text()
+
+
+async def test_own_run_is_shown_from_its_folder_and_stop_saves_it(tiny_data_dir, tmp_path):
     app = make_app(tiny_data_dir, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await set_field(pilot, "n_batch", "20")
@@ -44,65 +59,87 @@ async def test_form_run_rows_curves_stop_and_run_folder(tiny_data_dir, tmp_path)
         await pilot.click("#start")
         table = app.query_one("#epochs", EpochTable)
         await wait_for(pilot, lambda: table.row_count >= 3)
-        assert app.query_one("#curves", Curves).point_count() >= 3
+        # The rows come from the run folder (the watcher), not from the training thread.
+        assert app.followed is not None and app.followed.parent == tmp_path / "outputs"
+        assert app.snapshot.followed.path == app.followed
+        assert "running" in shown(app, "#run-status") and "ETA" in shown(app, "#run-status")
         assert app.query_one(TabbedContent).active == "train"
         await pilot.press("x")
         await wait_for(pilot, lambda: app.last_summary is not None)
         summary = app.last_summary
         assert summary["status"] == "stopped" and summary["config"]["eta"] == 0.01
         run_dir = Path(summary["run_dir"])
-        assert run_dir.parent == tmp_path / "outputs"
+        assert run_dir == app.followed
         assert {"run.json", "history.csv", "curves.png", "templates.png", "weights.npz"} <= {
             p.name for p in run_dir.iterdir()
         }
         saved = load_run(run_dir)
+        await wait_for(pilot, lambda: "stopped" in shown(app, "#run-status"))
         assert len(saved["history"]) == len(app.history) == table.row_count
-        assert str(run_dir) in str(app.query_one("#run-message").render())
-        assert app.query_one(TemplatesView).images is not None
+        assert str(run_dir) in shown(app, "#run-message")
+        assert "ETA" not in shown(app, "#run-status")  # no stale ETA once the run has ended
+        assert app.query_one("#curves", Curves).point_count() == table.row_count
+        await wait_for(pilot, lambda: app.query_one(TemplatesView).images is not None)
 
 
-async def test_invalid_fields_disable_start_with_the_reason(tiny_data_dir, tmp_path):
+async def test_invalid_fields_are_all_shown_at_once(tiny_data_dir, tmp_path):
     app = make_app(tiny_data_dir, tmp_path)
     async with app.run_test() as pilot:
         start = app.query_one("#start", Button)
         assert not start.disabled
-        for field, text, reason in (
-            ("eta", "abc", "must be a number"),
-            ("eta", "-1", "eta must lie in"),
-            ("n_epochs", "2.5", "whole number"),
-            ("lam", "nan", "finite"),
-        ):
+        bad = {"eta": "abc", "n_epochs": "2.5", "lam": "nan", "n_batch": "-1"}
+        for field, text in bad.items():
             await set_field(pilot, field, text)
-            assert start.disabled
+        assert start.disabled
+        for field, reason in (
+            ("eta", "must be a number"),
+            ("n_epochs", "whole number"),
+            ("lam", "finite"),
+            ("n_batch", "n_batch must lie in"),
+        ):
             assert app.query_one(f"#{field}", Input).has_class("-invalid")
-            assert reason in str(app.query_one(f"#{field}-error").render())
-            await pilot.press("s")
-            assert not app.training_running()
-            await set_field(pilot, field, {"eta": "0.001", "n_epochs": "40", "lam": "0"}[field])
-        assert not start.disabled
+            assert reason in shown(app, f"#{field}-error")
+        assert "4 to fix" in shown(app, "#form-problems")
+        assert app.query_one("#form-problems").display
+        await pilot.press("s")
+        assert not app.training_running()
+        for field, text in {"eta": "0.001", "n_epochs": "40", "lam": "0", "n_batch": "9"}.items():
+            await set_field(pilot, field, text)
+        assert not start.disabled and not app.query_one("#form-problems").display
 
 
-async def test_preset_fills_the_spec_setting(tiny_data_dir, tmp_path):
+async def test_preset_sets_every_field_and_an_edit_clears_its_name(tiny_data_dir, tmp_path):
     app = make_app(tiny_data_dir, tmp_path)
     async with app.run_test() as pilot:
-        app.query_one("#preset").value = "lam 1, eta 0.001"
+        for field, text in {"n_epochs": "7", "seed": "3", "shift": "2", "decay_every": "5"}.items():
+            await set_field(pilot, field, text)
+        app.query_one("#split", Select).value = "all"
+        app.query_one("#flip").value = True
         await pilot.pause()
-        assert app.query_one("#lam", Input).value == "1"
-        assert app.query_one("#eta", Input).value == "0.001"
-        assert app.query_one("#form").config.lam == 1.0
+        app.query_one("#preset", Select).value = "lam 1, eta 0.001"
+        await pilot.pause()
+        config = app.query_one("#form").config
+        assert (config.lam, config.eta, config.n_epochs, config.n_batch) == (1.0, 0.001, 40, 100)
+        assert (config.seed, config.split, config.flip, config.shift) == (42, "spec", False, 0)
+        assert config.decay_every == 0
+        assert app.query_one("#preset", Select).value == "lam 1, eta 0.001"
+        await set_field(pilot, "eta", "0.002")
+        assert app.query_one("#preset", Select).is_blank()
 
 
-async def test_gradcheck_panel_shows_results(tmp_path):
+async def test_gradcheck_panel_shows_errors_and_tolerance(tmp_path):
     app = make_app(tmp_path / "missing" / "cifar-10-batches-py", tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("c")
         table = app.query_one("#check-table", DataTable)
         await wait_for(pilot, lambda: table.row_count == 8)
+        headers = [str(column.label) for column in table.ordered_columns]
+        assert {"abs err W", "abs err b", "rel err W", "tol"} <= set(headers)
         assert all(str(table.get_row_at(i)[-1]) == "pass" for i in range(table.row_count))
-        assert "synthetic" in str(app.query_one("#check-status").render())
+        assert "synthetic" in shown(app, "#check-status")
 
 
-async def test_keys_work_while_training_and_quit_stops_and_saves(tiny_data_dir, tmp_path):
+async def test_quit_while_training_stops_and_saves(tiny_data_dir, tmp_path):
     app = make_app(tiny_data_dir, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await set_field(pilot, "n_batch", "10")
@@ -119,6 +156,47 @@ async def test_keys_work_while_training_and_quit_stops_and_saves(tiny_data_dir, 
     assert run["status"] == "interrupted" and len(run["history"]) >= 1
 
 
+def slow_loading(monkeypatch, seconds: float) -> None:
+    """Data that takes `seconds` to load: the window in which q and x used to be lost."""
+    from linclf.tui import workers
+
+    real = workers.DataCache.load
+
+    def load(self, config):
+        time.sleep(seconds)
+        return real(self, config)
+
+    monkeypatch.setattr(workers.DataCache, "load", load)
+
+
+async def test_stop_while_loading_acts_on_the_new_run(tiny_data_dir, tmp_path, monkeypatch):
+    slow_loading(monkeypatch, 3.0)
+    app = make_app(tiny_data_dir, tmp_path)
+    async with app.run_test() as pilot:
+        await set_field(pilot, "n_epochs", "100000")
+        await pilot.press("s")
+        assert app.own.training is None  # still loading
+        await pilot.press("x")
+        assert "will not start" in shown(app, "#run-message")
+        await wait_for(pilot, lambda: not app.training_running(), timeout=30)
+        assert "no run folder" in shown(app, "#run-message")
+    assert not (tmp_path / "outputs").exists()  # the run never started
+
+
+async def test_quit_while_loading_exits_at_once(tiny_data_dir, tmp_path, monkeypatch):
+    slow_loading(monkeypatch, 8.0)
+    app = make_app(tiny_data_dir, tmp_path)
+    async with app.run_test() as pilot:
+        await set_field(pilot, "n_epochs", "100000")
+        await pilot.press("s")
+        assert app.own.training is None  # still loading
+        pressed = time.monotonic()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, timeout=30)
+        assert time.monotonic() - pressed < 4  # not once loaded (8 s), nor after 20 s
+    assert not (tmp_path / "outputs").exists()
+
+
 async def test_missing_data_is_a_message_not_a_crash(tmp_path):
     app = make_app(tmp_path / "nowhere" / "cifar-10-batches-py", tmp_path)
     async with app.run_test() as pilot:
@@ -128,7 +206,7 @@ async def test_missing_data_is_a_message_not_a_crash(tmp_path):
         assert message.has_class("-error")
 
 
-async def test_diverging_run_is_reported(tiny_data_dir, tmp_path):
+async def test_diverging_run_is_reported_with_formatted_costs(tiny_data_dir, tmp_path):
     app = make_app(tiny_data_dir, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await set_field(pilot, "eta", "1000000")
@@ -136,7 +214,12 @@ async def test_diverging_run_is_reported(tiny_data_dir, tmp_path):
         await pilot.press("s")
         await wait_for(pilot, lambda: app.last_summary is not None)
         assert app.last_summary["status"] == "diverged"
-        assert "Diverged at epoch" in str(app.query_one("#run-message").render())
+        await wait_for(pilot, lambda: "diverged" in shown(app, "#run-status"))
+        message = shown(app, "#run-message")
+        assert "Diverged at epoch" in message and "training cost" in message
+        cost = message.split("training cost ")[1].split(",")[0]
+        assert len(cost) <= 10  # 4 significant figures, not a raw float's 17 digits
+        assert app.is_running
 
 
 async def test_unwritable_outputs_is_a_message(tiny_data_dir, tmp_path):
@@ -149,75 +232,89 @@ async def test_unwritable_outputs_is_a_message(tiny_data_dir, tmp_path):
         await wait_for(pilot, lambda: "cannot create" in str(message.render()))
 
 
-async def test_run_history_lists_and_overlays_runs(tiny_data_dir, tmp_path):
-    from linclf.tui.cli import main
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_hidden_form_gives_up_the_focus(tiny_data_dir, tmp_path, size):
+    app = make_app(tiny_data_dir, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        app.query_one("#preset", Select).focus()
+        await pilot.pause()
+        for view in ("4", "1"):
+            await pilot.press(view)
+            await pilot.pause()
+            focused = app.focused
+            assert focused is None or app.query_one("#form") not in focused.ancestors_with_self
+            await pilot.press("down", "down", "enter")
+            await pilot.pause()
+            assert app.query_one("#preset", Select).is_blank()
+            assert app.query_one("#form").config.lam == 0.0
 
-    for seed in ("1", "2"):
-        assert (
-            main(
-                [
-                    "train",
-                    "--data-dir",
-                    str(tiny_data_dir),
-                    "--n-epochs",
-                    "2",
-                    "--seed",
-                    seed,
-                    "--out",
-                    str(tmp_path / "outputs"),
-                    "--no-plots",
-                ]
-            )
-            == 0
-        )
+
+async def test_escape_leaves_a_text_field(tiny_data_dir, tmp_path):
     app = make_app(tiny_data_dir, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
+        app.query_one("#eta", Input).focus()
+        await pilot.press("escape")
+        assert not isinstance(app.focused, Input)
         await pilot.press("4")
-        runs = app.query_one("#runs-table", DataTable)
-        assert runs.row_count == 2
-        runs.focus()
-        await pilot.pause()
-        assert app.query_one("#run-epochs", EpochTable).row_count == 2
-        await pilot.press("space")
-        await pilot.press("down")
-        await pilot.pause()
-        assert len(app.query_one("#run-curves", Curves).series) == 2
+        assert app.query_one(TabbedContent).active == "runs"
+        assert app.query_one("#eta", Input).value == "0.001"
 
 
-def fixed_history(n: int) -> list[EpochStats]:
-    return [
-        EpochStats(
-            e,
-            2.0 - 0.05 * e,
-            2.0 - 0.05 * e,
-            0.25 + 0.01 * e,
-            2.05 - 0.04 * e,
-            2.05 - 0.04 * e,
-            0.24 + 0.008 * e,
-            0.5,
-            0.001,
-        )
-        for e in range(1, n + 1)
-    ]
+async def test_help_is_a_modal_screen_that_fits_80x24(tmp_path):
+    app = make_app(Path("unused"), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        box = app.screen.query_one("VerticalScroll")
+        assert box.region.height <= 24 and box.max_scroll_y == 0  # every line visible
+        await pilot.press("s")  # keys of the app do not reach through the modal
+        assert not app.training_running()
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
 
 
-async def _replay(pilot) -> None:
-    """A deterministic run: fixed rows (fixed seconds, so elapsed and ETA are fixed too)."""
-    app = pilot.app
-    app.post_message(RunStarted(TrainConfig(), Path("outputs/replayed-run")))
-    app.post_message(EpochsDone(fixed_history(12)))
-    await pilot.pause()
-    app.action_tab("train")
-    await pilot.pause()
+async def test_command_palette_lists_the_apps_actions(tmp_path):
+    app = make_app(Path("unused"), tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for title in ("Start run", "Stop run", "Gradient check", "View: Runs", "Help"):
+            assert title in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"gradient")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.query_one(TabbedContent).active == "check")
+
+
+def quiet_system(monkeypatch) -> None:
+    """Process figures change from second to second: fixed text for the snapshots."""
+    monkeypatch.setattr(ProcessSampler, "host_line", lambda self: "host: CPU 12% of 2 cores")
+    monkeypatch.setattr(ProcessSampler, "usage", lambda self, *a, **k: "pid 4242 · CPU 97%")
+
+
+async def _settle(pilot) -> None:
+    await wait_for(pilot, lambda: pilot.app.snapshot.followed is not None, timeout=20)
+    await pilot.pause(0.6)  # curves redraw at most twice a second
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-def test_snapshot_form(snap_compare, tmp_path, size):
-    app = make_app(Path("unused"), tmp_path)
+def test_snapshot_form(snap_compare, tmp_path, monkeypatch, size):
+    monkeypatch.chdir(tmp_path)
+    quiet_system(monkeypatch)
+    app = LinclfApp(data_dir=Path("unused"), out=Path("outputs"))
     assert snap_compare(app, terminal_size=size)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-def test_snapshot_training(snap_compare, tmp_path, size):
-    app = make_app(Path("unused"), tmp_path)
-    assert snap_compare(app, terminal_size=size, run_before=_replay)
+def test_snapshot_run_view(snap_compare, tmp_path, monkeypatch, size):
+    """A run in progress, 12 of 40 epochs, followed from its folder."""
+    monkeypatch.chdir(tmp_path)
+    quiet_system(monkeypatch)
+    write_run(
+        Path("outputs/replayed-run"), fixed_history(12), status="running", beat=time.time() + 3600
+    )
+    app = LinclfApp(
+        data_dir=Path("unused"), out=Path("outputs"), follow=Path("outputs/replayed-run")
+    )
+    assert snap_compare(app, terminal_size=size, run_before=_settle)

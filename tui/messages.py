@@ -1,52 +1,72 @@
-"""Messages from the background workers to the app (posted from worker threads)."""
+"""Messages from the background threads to the app (posted from worker threads)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from textual.message import Message
 
 from linclf.engine.config import TrainConfig
-from linclf.engine.train import EpochStats
+from linclf.engine.runwatch import RunSnap
 
 
+@dataclass
 class RunStarted(Message):
-    def __init__(self, config: TrainConfig, run_dir: Path) -> None:
-        super().__init__()
-        self.config = config
-        self.run_dir = run_dir
+    """The app's own run has its folder: the app follows it like any other run."""
+
+    config: TrainConfig
+    run_dir: Path
 
 
-class EpochsDone(Message):
-    """One or more new epochs (several when the worker throttles a fast run)."""
-
-    def __init__(self, rows: list[EpochStats]) -> None:
-        super().__init__()
-        self.rows = rows
-
-
+@dataclass
 class RunFinished(Message):
-    def __init__(self, summary: dict, W: np.ndarray) -> None:
-        super().__init__()
-        self.summary = summary
-        self.W = W
+    summary: dict
 
 
+@dataclass
 class RunFailed(Message):
-    def __init__(self, message: str) -> None:
-        super().__init__()
-        self.message = message
+    message: str
 
 
+@dataclass
+class RunCancelled(Message):
+    """Stop or quit came while the data was loading: the run never started."""
+
+    reason: str
+
+
+@dataclass
 class CheckFinished(Message):
-    def __init__(self, results: list, source: str) -> None:
-        super().__init__()
-        self.results = results
-        self.source = source
+    results: list
+    source: str
 
 
+@dataclass
 class CheckFailed(Message):
-    def __init__(self, message: str) -> None:
-        super().__init__()
-        self.message = message
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class Weights:
+    """The followed run's weights.npz as last read (W is None when there is none to draw)."""
+
+    key: tuple  # the run folder and the file's signature
+    W: np.ndarray | None
+    caption: str
+
+
+@dataclass
+class StoreChanged(Message):
+    """The run store as the watcher last saw it: the whole state, never a difference, so a
+    newer snapshot may replace one the app has not handled yet."""
+
+    runs: dict[Path, RunSnap]
+    searches: dict[str, tuple] = field(default_factory=dict)
+    followed: RunSnap | None = None
+    weights: Weights | None = None
+    system: dict[str, str] = field(default_factory=dict)
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StoreChanged)

@@ -1,10 +1,11 @@
 """What the app's background threads do: train a run (the engine's epoch loop, the run
 folder written live, exactly as `linclf train` does) and run the gradient check. They talk
-to the app only by posting messages (tui/messages.py)."""
+to the app only by posting messages (tui/messages.py); the epochs of the app's own run reach
+the screen through its folder, read by the watcher (tui/watch.py) like any other run's."""
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,19 +16,15 @@ from linclf.engine import archive
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
 from linclf.engine.errors import LinclfError, MissingData
-from linclf.engine.train import EpochStats, Training
+from linclf.engine.train import Training
 from linclf.tui.messages import (
     CheckFailed,
     CheckFinished,
-    EpochsDone,
+    RunCancelled,
     RunFailed,
     RunFinished,
     RunStarted,
 )
-
-# Epoch updates reach the UI at most every POST_INTERVAL seconds (faster runs arrive in
-# batches): each one redraws the table and the plot, work the training thread waits for.
-POST_INTERVAL = 0.5
 
 
 class DataCache:
@@ -51,42 +48,83 @@ class DataCache:
         return self._cached[key]
 
 
+class OwnRun:
+    """The app's own run from the press of s until it is saved: stop() acts on it at every
+    stage, also while its data is still loading (it then never starts)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.training: Training | None = None
+        self.stop_reason: str | None = None
+        self.plots = True
+        # Clear from the moment a run folder may open until the run is saved.
+        self.saved = threading.Event()
+        self.saved.set()
+
+    def attach(self, training: Training) -> bool:
+        """Hand the run's Training over; False when a stop came first (the lock orders the
+        two: a run either sees the stop and opens no folder, or is stopped and waited for)."""
+        with self._lock:
+            self.training = training
+            if self.stop_reason is None:
+                self.saved.clear()
+            return self.stop_reason is None
+
+    def stop(self, reason: str, plots: bool = True) -> threading.Event:
+        """Stop the run at its next mini-batch; the returned event is set once it is saved."""
+        with self._lock:
+            self.stop_reason = reason
+            self.plots = self.plots and plots
+            if self.training is not None:
+                self.training.stop(reason)
+            return self.saved
+
+
 def train(
     post: Callable[[Message], object],
     worker: Worker,
     data: DataCache,
     config: TrainConfig,
     out: Path,
-    started: Callable[[Training], bool],
+    run: OwnRun,
 ) -> None:
-    """Load, train and record one run. started(training) hands the Training to the app
-    (which may stop it) and says whether to go on."""
+    """Load, train and record one run, unless run is stopped before training begins."""
+    try:
+        _train(post, worker, data, config, out, run)
+    finally:
+        run.saved.set()
+
+
+def _train(
+    post: Callable[[Message], object],
+    worker: Worker,
+    data: DataCache,
+    config: TrainConfig,
+    out: Path,
+    run: OwnRun,
+) -> None:
     from linclf.engine.runs import RunRecorder
 
     try:
         splits = data.load(config)
         training = Training(splits, config)
-        if worker.is_cancelled or not started(training):
+        if worker.is_cancelled or not run.attach(training):
+            post(RunCancelled(run.stop_reason or st.INTERRUPTED))
             return
         with RunRecorder(out, config, splits.mean, splits.std) as recorder:
             post(RunStarted(config, recorder.dir))
-            pending: list[EpochStats] = []
-            last_post = 0.0
             for stats in training:
                 recorder.epoch(stats, training.stats_net)
-                pending.append(stats)
                 if worker.is_cancelled:
                     training.stop(st.INTERRUPTED)
-                now = time.monotonic()
-                if now - last_post >= POST_INTERVAL:
-                    post(EpochsDone(pending))
-                    pending, last_post = [], now
-            if pending:
-                post(EpochsDone(pending))
             summary = recorder.finish(
-                training.status, training.net, splits.test, test_scores=training.test_scores
+                training.status,
+                training.net,
+                splits.test,
+                plots=run.plots,
+                test_scores=training.test_scores,
             )
-        post(RunFinished(summary, training.net["W"].copy()))
+        post(RunFinished(summary))
     except (LinclfError, OSError) as err:
         post(RunFailed(str(err)))
     except Exception as err:  # noqa: BLE001 - the app must never die with a traceback

@@ -12,9 +12,34 @@ from linclf.tui.cli.options import DataDirOption
 
 def tui(
     data_dir: DataDirOption = None,
-    out: Annotated[Path, typer.Option(help="Folder for run folders.")] = Path("outputs"),
+    out: Annotated[
+        Path, typer.Option(help="Folder of run folders: the app's runs go here, Runs lists all.")
+    ] = Path("outputs"),
+    follow: Annotated[
+        Path | None,
+        typer.Option(
+            "--follow",
+            help="Open the live view of this run folder (in progress or finished). A search or "
+            "report folder opens the Runs view of its runs.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Open the training monitor (Textual): form, live epochs, curves, gradient check."""
-    from linclf.tui.app import LinclfApp
+    """Open the training monitor (Textual): form, live epochs, curves, gradient check, and
+    every run under --out, live, also those written by other processes."""
+    from linclf.engine.errors import UsageError
+    from linclf.engine.runwatch import MARKERS
 
-    LinclfApp(data_dir=data_dir, out=out).run()
+    view = None
+    if follow is not None:
+        if not follow.is_dir():
+            raise UsageError(f"--follow {follow}: no such folder")
+        if not any((follow / marker).exists() for marker in MARKERS):
+            out, follow, view = follow, None, "runs"
+    from linclf.tui.app import LinclfApp
+    from linclf.tui.cli.signals import Interrupted
+
+    app = LinclfApp(data_dir=data_dir, out=out, follow=follow, view=view)
+    app.run()
+    if app.shutdown_guard.signum is not None:
+        raise Interrupted(app.shutdown_guard.signum)

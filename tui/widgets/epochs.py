@@ -1,39 +1,39 @@
-"""The epoch table and the run's status line, in the formatter's columns (engine/format.py)."""
+"""The epoch table, in the formatter's columns (engine/format.py)."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+from rich.text import Text
+from textual.widgets import DataTable
 
 from linclf.engine import format as fmt
 from linclf.engine.train import EpochStats
 
 
 class EpochTable(DataTable):
-    """One row per epoch; the newest row stays in view."""
+    """One row per epoch. The newest row stays in view (also after a resize) unless the user
+    has moved up to read older rows; moving back to the last row follows again."""
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
         self.add_columns(*fmt.EPOCH_HEADERS)
 
-    def show(self, history: list[EpochStats]) -> None:
+    @property
+    def following(self) -> bool:
+        return self.cursor_row >= self.row_count - 1
+
+    def show(self, history: tuple[EpochStats, ...] | list[EpochStats]) -> None:
         self.clear()
         self.extend(history)
 
-    def extend(self, rows: list[EpochStats]) -> None:
+    def extend(self, rows) -> None:
+        following = self.following
         for stats in rows:
-            self.add_row(*fmt.epoch_cells(stats))
-        if rows:
-            self.move_cursor(row=self.row_count - 1)
+            self.add_row(*(Text(cell, justify="right") for cell in fmt.epoch_cells(stats)))
+        if rows and following:
+            self.move_cursor(row=self.row_count - 1, animate=False)
+            self.call_after_refresh(self.scroll_end, animate=False)
 
-
-class RunStatus(Static):
-    """Elapsed time and ETA from the epochs' own durations (so they replay identically)."""
-
-    def show_progress(self, history: list[EpochStats], n_epochs: int) -> None:
-        elapsed = sum(s.seconds for s in history)
-        done = len(history)
-        eta = elapsed / done * (n_epochs - done) if done else None
-        self.update(
-            f"epoch {done}/{n_epochs} · elapsed {fmt.clock(elapsed)} · ETA {fmt.clock(eta)}"
-        )
+    def on_resize(self) -> None:
+        if self.row_count and self.following:
+            self.call_after_refresh(self.scroll_end, animate=False)

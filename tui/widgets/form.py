@@ -1,21 +1,29 @@
 """The hyperparameter form: one field per TrainConfig field (generated from the schema in
-engine/config.py), presets, and validation as you type."""
+engine/config.py), presets, and validation as you type (every invalid field at once)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from linclf.engine.config import ConfigField, TrainConfig, config_fields
 
-# The spec's four required settings (Exercise 1), 40 epochs, n_batch 100.
+# The spec's four required settings (Exercise 1): every field as the spec has it (40 epochs,
+# n_batch 100, seed 42, softmax, batch 1 / batch 2 / test, no augmentation) but λ and η.
 PRESETS = {
-    "lam 0, eta 0.1": {"lam": 0.0, "eta": 0.1},
-    "lam 0, eta 0.001": {"lam": 0.0, "eta": 0.001},
-    "lam 0.1, eta 0.001": {"lam": 0.1, "eta": 0.001},
-    "lam 1, eta 0.001": {"lam": 1.0, "eta": 0.001},
+    name: replace(TrainConfig(), lam=lam, eta=eta)
+    for name, lam, eta in (
+        ("lam 0, eta 0.1", 0.0, 0.1),
+        ("lam 0, eta 0.001", 0.0, 0.001),
+        ("lam 0.1, eta 0.001", 0.1, 0.001),
+        ("lam 1, eta 0.001", 1.0, 0.001),
+    )
 }
 
 
@@ -44,7 +52,10 @@ def parse_form(
 
 
 class HyperparameterForm(VerticalScroll):
-    """Posts Changed whenever the fields change, with a valid config or the problems."""
+    """Posts Changed whenever the fields change, with a valid config or the problems. A
+    preset sets every field; editing any field afterwards clears the preset's name."""
+
+    BINDINGS = [Binding("escape", "leave_field", "Leave field", show=False)]
 
     class Changed(Message):
         def __init__(self, config: TrainConfig | None, problems: dict[str, str]) -> None:
@@ -64,6 +75,7 @@ class HyperparameterForm(VerticalScroll):
         self.initial = config or config_class()
         self.config: TrainConfig | None = self.initial
         self.problems: dict[str, str] = {}
+        self.preset: str | None = None
 
     def _field(self, spec: ConfigField) -> ComposeResult:
         value = getattr(self.initial, spec.name)
@@ -80,22 +92,43 @@ class HyperparameterForm(VerticalScroll):
         yield Static("", id=f"{spec.name}-error", classes="field-error")
 
     def compose(self) -> ComposeResult:
+        yield Static("", id="form-problems")
         yield Select(
             ((name, name) for name in PRESETS),
             prompt="preset: spec settings",
             id="preset",
             compact=True,
         )
+        yield Static("A preset sets every field.", id="preset-note")
         for spec in self.fields:
             yield from self._field(spec)
         yield Button("Start (s)", id="start", variant="success", compact=True)
 
-    def values(self) -> dict:
+    def _widget(self, spec: ConfigField):
         kinds = {bool: Checkbox, str: Select}
-        return {
-            spec.name: self.query_one(f"#{spec.name}", kinds.get(spec.kind, Input)).value
-            for spec in self.fields
-        }
+        return self.query_one(f"#{spec.name}", kinds.get(spec.kind, Input))
+
+    def values(self) -> dict:
+        return {spec.name: self._widget(spec).value for spec in self.fields}
+
+    def apply_preset(self, name: str) -> None:
+        """Set every field to the preset's value."""
+        self.preset = name
+        for spec in self.fields:
+            value = getattr(PRESETS[name], spec.name)
+            self._widget(spec).value = value if spec.kind in (bool, str) else _text(value)
+
+    def _follows_preset(self) -> bool:
+        if self.preset is None:
+            return False
+        target = PRESETS[self.preset]
+        return self.config is not None and all(
+            getattr(self.config, spec.name) == getattr(target, spec.name) for spec in self.fields
+        )
+
+    def action_leave_field(self) -> None:
+        """Escape: out of the text field, so that letter keys act again."""
+        self.focus()
 
     def validate(self) -> None:
         self.config, self.problems = parse_form(self.values(), self.config_class)
@@ -105,9 +138,16 @@ class HyperparameterForm(VerticalScroll):
             problem = self.problems.get(spec.name)
             self.query_one(f"#{spec.name}").set_class(problem is not None, "-invalid")
             error = self.query_one(f"#{spec.name}-error", Static)
-            error.update(problem or "")
+            error.update(Text(problem or ""))
             error.display = problem is not None
         self.query_one("#start", Button).disabled = self.config is None
+        summary = self.query_one("#form-problems", Static)
+        labels = [spec.param.label for spec in self.fields if spec.name in self.problems]
+        summary.update(Text(f"{len(labels)} to fix: {', '.join(labels)}") if labels else "")
+        summary.display = bool(labels)
+        if self.preset is not None and not self._follows_preset():
+            self.preset = None
+            self.query_one("#preset", Select).clear()
         self.post_message(self.Changed(self.config, self.problems))
 
     def on_mount(self) -> None:
@@ -123,9 +163,10 @@ class HyperparameterForm(VerticalScroll):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        if event.select.id == "preset" and event.value in PRESETS:
-            for name, value in {**PRESETS[event.value], "n_epochs": 40, "n_batch": 100}.items():
-                self.query_one(f"#{name}", Input).value = _text(value)
+        if event.select.id == "preset":
+            if event.value in PRESETS and event.value != self.preset:
+                self.apply_preset(event.value)
+            return  # the fields it set validate as their changes arrive
         self.validate()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:

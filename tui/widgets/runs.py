@@ -1,4 +1,6 @@
-"""Run history: this session's runs and earlier run folders; overlay their curves."""
+"""The Runs view: the overview table of every run under --out, live; below it the curves of
+the highlighted run (or of the runs marked with space, overlaid), and beside them its config,
+the config diff of the marked runs, or the leaderboard of its search."""
 
 from __future__ import annotations
 
@@ -6,85 +8,127 @@ from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable
 
-from linclf.engine import format as fmt
-from linclf.engine.runread import list_runs, load_run, number
-from linclf.tui.widgets.curves import Curves
-from linclf.tui.widgets.epochs import EpochTable
+from linclf.engine.runwatch import RunSnap
+from linclf.tui import describe as d
+from linclf.tui.widgets.compare import ComparePanel
+from linclf.tui.widgets.curves import COLOURS, Curves
+from linclf.tui.widgets.line import Line
+from linclf.tui.widgets.runtable import RunsTable
+
+
+def overlay(runs: list[RunSnap]) -> list[tuple[str, tuple]]:
+    """Curves of several runs, each labelled by the config that differs (one: no label)."""
+    fields = d.varied_fields(runs)
+    return [(d.legend(s, fields) if len(runs) > 1 else "", s.history) for s in runs]
 
 
 class RunsPanel(Vertical):
-    """Highlight a run to see its table and curves; space marks runs to overlay."""
+    BINDINGS = [
+        Binding("space", "toggle_mark", "Compare", show=False),
+        Binding("enter", "follow", "Follow", show=False),
+    ]
 
-    BINDINGS = [("space", "toggle_mark", "Overlay")]
+    class Follow(Message):
+        """Open this run in the Run view (it follows the run live)."""
+
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
 
     def __init__(self, out: Path, **kwargs) -> None:
         super().__init__(**kwargs)
         self.out = out
-        self.runs: dict[str, dict] = {}
-        self.marked: list[str] = []
+        self.system: dict[str, str] = {}
+        self._shown: tuple = ()
 
     def compose(self) -> ComposeResult:
-        yield Static("Runs in outputs/ (enter: show · space: overlay)", id="runs-help")
-        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
-        yield EpochTable(id="run-epochs")
-        yield Curves(id="run-curves")
+        yield Line("", id="runs-help")
+        yield RunsTable(id="runs-table")
+        with Horizontal(id="compare"):
+            yield Curves(id="run-curves")
+            yield ComparePanel("", id="run-side")
 
     def on_mount(self) -> None:
-        self.query_one("#runs-table", DataTable).add_columns(
-            "", "run", "status", "epochs", "test acc"
+        self._help()
+
+    @property
+    def table(self) -> RunsTable:
+        return self.query_one(RunsTable)
+
+    @property
+    def runs(self) -> dict[Path, RunSnap]:
+        return self.table.snaps
+
+    def _help(self) -> None:
+        table = self.table
+        count = len(table.snaps)
+        self.query_one("#runs-help", Line).show(
+            f"{count} run{'s' if count != 1 else ''} under {self.out} · sorted by "
+            f"{table.sort_label()} (o, O) · enter: follow · space: compare"
         )
-        self.reload()
 
-    def reload(self) -> None:
-        table = self.query_one("#runs-table", DataTable)
-        table.clear()
-        self.runs = {}
-        for folder in list_runs(self.out):
-            run = load_run(folder)  # never raises: what is missing shows as a marker
-            key = str(folder)
-            self.runs[key] = run
-            table.add_row(
-                "*" if key in self.marked else "",
-                Text(folder.name),
-                Text(str(run.get("status", "?"))[:20]),
-                str(len(run["history"])),
-                fmt.percent(number(run.get("test_acc"))),
-                key=key,
-            )
-        self.marked = [key for key in self.marked if key in self.runs]
+    def update(self, snaps: dict[Path, RunSnap], searches: dict, system: dict[str, str]) -> None:
+        table = self.table
+        self.system = system
+        table.update_runs(snaps, searches)
+        table.marked[:] = [path for path in table.marked if path in snaps]
+        self._help()  # repaints only when its text changes
+        self._show()
 
-    def _highlighted(self) -> str | None:
-        table = self.query_one("#runs-table", DataTable)
-        if not self.runs or table.cursor_row < 0:
-            return None
-        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+    def on_runs_table_resorted(self, _event) -> None:
+        self._help()
+        self._show()
 
     def _show(self) -> None:
-        key = self._highlighted()
-        if key is None:
+        """Redraw the curves and the side panel, only when what they show has changed."""
+        table = self.table
+        marked = [table.snaps[p] for p in table.marked if p in table.snaps]
+        snap, group = table.highlighted_run(), table.highlighted_group()
+        searches = table.searches.get(group, ()) if group is not None else ()
+        system = self.system.get(f"group:{group}", "")
+        shown = (tuple(marked), snap, group, searches, system)
+        if shown == self._shown:
             return
-        self.query_one("#run-epochs", EpochTable).show(self.runs[key]["history"])
-        keys = [key] + [k for k in self.marked if k != key]
-        series = [
-            (Path(k).name[-24:] if len(keys) > 1 else "", self.runs[k]["history"]) for k in keys
-        ]
-        self.query_one("#run-curves", Curves).show(series)
+        self._shown = shown
+        curves, side = self.query_one("#run-curves", Curves), self.query_one(ComparePanel)
+        if len(marked) >= 2:
+            curves.show(overlay(marked))
+            side.show_diff(marked, d.varied_fields(marked))
+            return
+        if snap is not None:
+            curves.show([("", snap.history)])
+            side.show_run(snap, searches, system)
+        elif group is not None:
+            # A group's heading: the leaders of its search, else its newest runs, overlaid.
+            runs = [s for search in searches for s in search.leaders] or [
+                s for s in table.snaps.values() if s.group == group
+            ]
+            runs = list({s.path: s for s in runs}.values())[: len(COLOURS)]
+            curves.show(overlay(runs))
+            side.show_group(group, searches, system)
+        else:
+            curves.show([])
+            side.update(Text(f"No runs under {self.out} yet: they appear here as they start."))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "runs-table":
+        if event.data_table is self.table:
             self._show()
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table is self.table:
+            event.stop()
+            self.action_follow()
+
     def action_toggle_mark(self) -> None:
-        key = self._highlighted()
-        if key is None:
-            return
-        if key in self.marked:
-            self.marked.remove(key)
-        else:
-            self.marked.append(key)
-        table = self.query_one("#runs-table", DataTable)
-        table.update_cell(key, table.ordered_columns[0].key, "*" if key in self.marked else "")
+        self.table.toggle_mark()
         self._show()
+
+    def action_follow(self) -> None:
+        snap = self.table.highlighted_run()
+        if snap is not None:
+            self.post_message(self.Follow(snap.path))

@@ -1,0 +1,98 @@
+"""Run a terminal program in a private tmux server (its own socket) at a fixed size, for
+screenshots: `capture()` is the pane's text as a person at that terminal sees it. Ending the
+server closes the pane's pty master, so the program gets a real hangup; leaving the `with`
+block also kills whatever of the pane's session survived that."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from ptyharness import session_processes
+
+
+class TmuxApp:
+    """A command in a private tmux server (own socket) at a fixed size."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        size: tuple[int, int] = (80, 24),
+        socket: str | os.PathLike,
+        env: dict[str, str] | None = None,
+    ):
+        self.argv, self.size, self.socket = argv, size, str(socket)
+        self.env = env or {}
+        self.pid: int | None = None  # the pane's first process, leader of its own session
+
+    def _tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-S", self.socket, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
+
+    def start(self) -> TmuxApp:
+        cols, rows = self.size
+        prefix = ["env", *(f"{k}={v}" for k, v in self.env.items())]
+        self._tmux(
+            "new-session",
+            "-d",
+            "-s",
+            "app",
+            "-x",
+            str(cols),
+            "-y",
+            str(rows),
+            "--",
+            *prefix,
+            *self.argv,
+        )
+        self.pid = self.pane_pid()
+        return self
+
+    def pane_pid(self) -> int:
+        return int(self._tmux("display-message", "-p", "-t", "app", "#{pane_pid}").strip())
+
+    def capture(self, escapes: bool = False) -> str:
+        return self._tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "app")
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.capture()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise TimeoutError(f"{text!r} not on screen after {timeout} s:\n{self.capture()}")
+
+    def send_keys(self, *keys: str) -> None:
+        """tmux key names: `s`, `Enter`, `Escape`, `C-p`, `Down`, ..."""
+        for key in keys:
+            self._tmux("send-keys", "-t", "app", key)
+
+    def screenshot(self, path: str | os.PathLike) -> str:
+        text = self.capture()
+        Path(path).write_text(text)
+        return text
+
+    def kill(self) -> None:
+        """End the server: it closes the pane's pty master, so the app gets a hangup."""
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
+
+    def __enter__(self) -> TmuxApp:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.kill()
+        for proc in session_processes(self.pid) if self.pid else []:
+            try:
+                os.kill(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

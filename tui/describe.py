@@ -1,0 +1,136 @@
+"""Runs, states and configs as the TUI's text: always rich Text built from plain strings, so a
+`[` in a path or status is shown as it is, never read as markup."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+
+from linclf.engine import format as fmt
+from linclf.engine import status as st
+from linclf.engine.runwatch import RunSnap, eta_seconds
+
+STATE_STYLES = {
+    st.RUNNING: ("●", "bold green"),
+    st.PENDING: ("○", "green"),
+    st.STALLED: ("◐", "bold yellow"),
+    st.DEAD: ("✖", "bold red"),
+    st.COMPLETED: ("✔", "green"),
+    st.STOPPED: ("■", "yellow"),
+    st.INTERRUPTED: ("■", "yellow"),
+    st.DIVERGED: ("▲", "bold red"),
+    st.FAILED: ("✖", "red"),
+    st.UNKNOWN: ("?", "magenta"),
+}
+# Short column headers and legend names of config fields (others use their own name).
+SHORT = {
+    "lam": "λ",
+    "eta": "η",
+    "n_epochs": "epochs",
+    "decay_every": "decay",
+    "decay_factor": "decay×",
+    "shuffle": "shuf",
+    "n_batch": "batch",
+}
+# The fields the overview compares first (the issue's list), then the rest in schema order.
+FIRST = ("split", "flip", "head", "decay_every", "n_batch", "eta", "lam")
+
+
+def short_name(name: str, width: int) -> str:
+    """A run folder's name in a narrow column: without its date (the time stays), cut with …"""
+    if len(name) > 9 and name[:8].isdigit() and name[8] == "-":
+        name = name[9:]
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def state_text(state: str) -> Text:
+    mark, style = STATE_STYLES.get(state, ("?", "magenta"))
+    return Text(f"{mark} {state}", style=style)
+
+
+def value_text(value) -> str:
+    """A config value as a short string; a value the reader could not use shows as "?"."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return fmt.general(value, 4) if math.isfinite(value) else fmt.general(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value[:24]
+    return fmt.MISSING if value is None else "?"
+
+
+def best_val(snap: RunSnap) -> float | None:
+    values = [s.val_acc for s in snap.history if s.val_acc is not None and s.val_acc == s.val_acc]
+    return max(values, default=None)
+
+
+def varied_fields(snaps) -> list[str]:
+    """Config fields whose values differ between the runs, the issue's list first."""
+    values: dict[str, set] = {}
+    for snap in snaps:
+        for name, value in snap.info.config.items():
+            values.setdefault(name, set()).add(repr(value))
+    for snap in snaps:  # a field some runs lack differs too
+        for name in values:
+            if name not in snap.info.config:
+                values[name].add("<missing>")
+    varied = [name for name, seen in values.items() if len(seen) > 1]
+    return sorted(varied, key=lambda n: (FIRST.index(n) if n in FIRST else len(FIRST), n))
+
+
+def legend(snap: RunSnap, fields: list[str]) -> str:
+    """A run's label among others: the config that differs, e.g. "η=0.01 λ=0"."""
+    parts = [f"{SHORT.get(n, n)}={value_text(snap.info.config.get(n))}" for n in fields]
+    return " ".join(parts) or snap.path.name[-20:]
+
+
+def epochs_text(snap: RunSnap) -> str:
+    total = snap.info.config.get("n_epochs")
+    return f"{len(snap.history)}/{value_text(total)}"
+
+
+def status_line(snap: RunSnap, now: float | None = None) -> Text:
+    """State, run, epochs, elapsed and (while live) ETA on one line."""
+    seconds = [s.seconds for s in snap.history if s.seconds is not None]
+    elapsed = sum(v for v in seconds if math.isfinite(v))
+    line = state_text(snap.state)
+    line.append(f" · {snap.path.name} · epoch {epochs_text(snap)} · {fmt.clock(elapsed)}")
+    eta = eta_seconds(snap)
+    if eta is not None:
+        line.append(f" · ETA {fmt.clock(eta)}")
+    if snap.info.test_acc is not None:
+        line.append(f" · test {fmt.percent(snap.info.test_acc)}")
+    return line
+
+
+def note(snap: RunSnap) -> Text:
+    """What the state means for this run, in a sentence."""
+    info = snap.info
+    if snap.state in st.FINAL:
+        text = fmt.status_sentence(snap.state, snap.history, info.test_acc)
+        if info.error:
+            text += f": {info.error}"
+        bad = snap.state in (st.DIVERGED, st.FAILED)
+        return Text(f"{text} · saved in {snap.path}", style="bold red" if bad else "")
+    if snap.state == st.UNKNOWN:
+        return Text(f"Status {info.status!r}: {st.JUDGED[st.UNKNOWN]}", style="magenta")
+    if snap.state in st.JUDGED:
+        where = f"pid {info.pid} on {info.host}" if info.pid is not None else "its writer"
+        sentence = f"{snap.state.capitalize()}: {st.JUDGED[snap.state]} ({where})"
+        return Text(sentence, style="bold red" if snap.state == st.DEAD else "yellow")
+    if not info.readable:
+        return Text(f"{snap.path}: run.json is missing or unreadable", style="yellow")
+    return Text(f"Following {snap.path} (written by another process)")
+
+
+def format_note(snap: RunSnap) -> Text | None:
+    if snap.info.newer:
+        return Text(
+            f"format {snap.info.format} is newer than this linclf reads: shown as far as it "
+            "is understood, read-only",
+            style="yellow",
+        )
+    return None

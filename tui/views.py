@@ -1,0 +1,56 @@
+"""The app's views, what has the focus in each, and the command palette's entries: keys act on
+what is visible (a narrow terminal hides the form, so the form must not keep the focus)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.widgets import TabbedContent
+
+from linclf.tui.widgets.form import HyperparameterForm
+from linclf.tui.widgets.help import KEYS
+
+# View id, tab label (its number is its key), what gets the focus when it is shown (None:
+# nothing, so every letter is an app key).
+VIEWS = (
+    ("train", "1 Run", "#epochs"),
+    ("check", "2 Check", "#run-check"),
+    ("templates", "3 Templates", None),
+    ("runs", "4 Runs", "#runs-table"),
+)
+
+
+def focus_visible(app: App, view: str | None = None) -> None:
+    """Focus view's widget (when a view is named), or, when the focused widget has been
+    hidden, the widget of what is shown now."""
+    screen = app.screen
+    active = app.query_one(TabbedContent).active
+    if view is not None and view != active:
+        return  # another view was chosen meanwhile (a key pressed while the app starts)
+    focused = screen.focused
+    hidden = focused is not None and not all(n.display for n in focused.ancestors_with_self)
+    if view is None and not hidden:
+        return
+    if view is None and screen.has_class("-show-form") and screen.has_class("-narrow"):
+        app.query_one(HyperparameterForm).focus()
+        return
+    view = view or active
+    target = {v: selector for v, _, selector in VIEWS}.get(view)
+    if target is None:
+        screen.set_focus(None)
+    else:
+        app.query_one(target).focus()
+
+
+def system_commands(app) -> Iterable[SystemCommand]:
+    """Every action of the app by name (ctrl+p)."""
+    yield SystemCommand("Start run", KEYS[0][1], app.action_start)
+    yield SystemCommand("Stop run", KEYS[1][1], app.action_stop)
+    yield SystemCommand("Gradient check", KEYS[2][1], app.action_check)
+    yield SystemCommand("Next curve", KEYS[3][1], app.action_next_metric)
+    for k, (view, label, _) in enumerate(VIEWS, 1):
+        name = label.split()[1]
+        yield SystemCommand(f"View: {name}", f"key {k}", lambda v=view: app.action_tab(v))
+    yield SystemCommand("Form", KEYS[5][1], app.action_toggle_form)
+    yield SystemCommand("Help", "every key of linclf-tui", app.action_help)

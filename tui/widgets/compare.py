@@ -1,0 +1,89 @@
+"""Beside the overlaid curves: the config of the highlighted run, the config diff of the runs
+marked for comparison, and the leaderboard of a live search."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from linclf.engine import format as fmt
+from linclf.engine.runwatch import RunSnap
+from linclf.engine.searchread import SearchProgress
+from linclf.tui import describe as d
+from linclf.tui.widgets.curves import COLOURS, MARKERS, RICH_COLOURS
+
+
+def config_text(snap: RunSnap) -> Text:
+    """The whole config, compactly: "λ=0 η=0.001 batch=100 epochs=40 …"."""
+    text = Text()
+    for name, value in snap.info.config.items():
+        text.append(f"{d.SHORT.get(name, name)}=", style="dim")
+        text.append(f"{d.value_text(value)}  ")
+    return text
+
+
+def diff_table(snaps: list[RunSnap], fields: list[str]) -> Table:
+    """Fields that differ, one column per compared run (its marker and colour on top)."""
+    table = Table(box=None, padding=(0, 1), title="config diff", title_justify="left")
+    table.add_column("")
+    for k, _ in enumerate(snaps):
+        colour, marker = RICH_COLOURS[COLOURS[k % len(COLOURS)]], MARKERS[k % len(MARKERS)]
+        table.add_column(Text(f"{marker} {k + 1}", style=f"bold {colour}"), justify="right")
+    for name in fields or []:
+        cells = [Text(d.value_text(s.info.config.get(name))) for s in snaps]
+        table.add_row(Text(d.SHORT.get(name, name), style="dim"), *cells)
+    table.add_row(Text("best val", style="dim"), *(Text(fmt.percent(d.best_val(s))) for s in snaps))
+    table.add_row(Text("state", style="dim"), *(d.state_text(s.state) for s in snaps))
+    return table
+
+
+def leaderboard(search: SearchProgress) -> Group:
+    """A search's progress and its best trials by validation accuracy."""
+    title = Text(f"{search.group or '.'}/{search.name} · ", style="bold")
+    title.append_text(d.state_text(search.state))
+    counts = Text(
+        f"{search.done} done · {search.running} running · {search.to_go} to go (of {search.total})"
+    )
+    table = Table(box=None, padding=(0, 1))
+    table.add_column("#", justify="right")
+    table.add_column("val acc", justify="right")
+    table.add_column("config")
+    table.add_column("state")
+    for rank, snap in enumerate(search.leaders, 1):
+        value = snap.history[-1].val_acc if snap.history else None
+        table.add_row(
+            str(rank),
+            Text(fmt.percent(value)),
+            Text(d.legend(snap, list(search.varied))),
+            d.state_text(snap.state),
+        )
+    return Group(title, counts, table)
+
+
+class ComparePanel(Static):
+    """Text only, rebuilt when the selection or the runs change."""
+
+    def show_run(self, snap: RunSnap, searches: tuple[SearchProgress, ...], system: str) -> None:
+        parts = [d.status_line(snap), d.note(snap), config_text(snap)]
+        parts += [leaderboard(s) for s in searches]
+        if system:
+            parts.append(Text(system, style="dim"))
+        self.update(Group(*parts))
+
+    def show_diff(self, snaps: list[RunSnap], fields: list[str]) -> None:
+        legend = Text()
+        for k, snap in enumerate(snaps):
+            colour, marker = RICH_COLOURS[COLOURS[k % len(COLOURS)]], MARKERS[k % len(MARKERS)]
+            legend.append(f"{marker} {k + 1} ", style=f"bold {colour}")
+            legend.append(f"{snap.path.name}\n")
+        self.update(Group(diff_table(snaps, fields), legend))
+
+    def show_group(self, group: str, searches: tuple[SearchProgress, ...], system: str) -> None:
+        parts: list = [leaderboard(s) for s in searches] or [
+            Text(f"{group or '.'}/: no search plan here (runs of train, the TUI or a report)")
+        ]
+        if system:
+            parts.append(Text(system, style="dim"))
+        self.update(Group(*parts))
