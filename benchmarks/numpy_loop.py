@@ -1,6 +1,6 @@
 """A bare numpy loop doing the same arithmetic as `linclf train` (defaults), written the
 obvious way from the spec: C-ordered d×n X, column gathers, no validation, no run folder.
-Usage: numpy_loop.py DATA DTYPE"""
+Usage: numpy_loop.py DATA DTYPE [EPOCHS]"""
 
 import sys
 
@@ -20,7 +20,7 @@ def softmax(S):
     return E / E.sum(axis=0)
 
 
-for _epoch in range(40):
+for _epoch in range(int(sys.argv[3]) if len(sys.argv) > 3 else 40):
     order = rng.permutation(y.size)
     for start in range(0, y.size, 100):
         idx = order[start : start + 100]

@@ -1,6 +1,6 @@
 """The obvious PyTorch CPU equivalent of `linclf train` (defaults): nn.Linear + SGD +
 cross_entropy, the same batches (same permutations from the same generator), per-epoch
-evaluation of training and validation loss and accuracy. Usage: torch_loop.py DATA DTYPE"""
+evaluation of training and validation loss and accuracy. Usage: torch_loop.py DATA DTYPE [EPOCHS]"""
 
 import sys
 
@@ -20,7 +20,7 @@ with torch.no_grad():
 optimizer = torch.optim.SGD(model.parameters(), lr=0.001)
 Xs, ys = torch.from_numpy(np.ascontiguousarray(X.T)), torch.from_numpy(y)
 splits = [(Xs, ys), (torch.from_numpy(np.ascontiguousarray(Xv.T)), torch.from_numpy(yv))]
-for _epoch in range(40):
+for _epoch in range(int(sys.argv[3]) if len(sys.argv) > 3 else 40):
     order = torch.from_numpy(rng.permutation(ys.numel()))
     for start in range(0, ys.numel(), 100):
         idx = order[start : start + 100]

@@ -26,3 +26,7 @@ class MissingData(DataError):
 
 class RunDirError(LinclfError):
     """A run or report folder that cannot be created or written; the message says where."""
+
+
+class PlotError(LinclfError):
+    """A run's PNGs could not be drawn or written; the message says which and why."""

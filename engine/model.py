@@ -16,29 +16,56 @@ def init_network(rng: np.random.Generator, K: int, d: int, dtype=np.float64) -> 
     return {"W": W.astype(dtype, copy=False), "b": np.zeros((K, 1), dtype=dtype)}
 
 
-def scores(X: np.ndarray, net: dict) -> np.ndarray:
-    """Eq. (1): S = W X + b."""
-    if X.shape[1] <= 1000:
-        # A mini-batch: OpenBLAS runs the sample-major product about 1.5x faster here.
-        return (X.T @ net["W"].T).T + net["b"]
-    return net["W"] @ X + net["b"]
+# scores() lays a K×n result out sample-major (an n×K array, transposed) for up to this many
+# columns, class-major (K×n) above: OpenBLAS runs the sample-major product of a mini-batch
+# about 1.5x faster. The layout also fixes the order in which a softmax sums over the K
+# classes, so a buffer that stands in for scores()'s result must keep it (score_buffer).
+SAMPLE_MAJOR_MAX = 1000
 
 
-def softmax(S: np.ndarray) -> np.ndarray:
-    """Eq. (3), column-wise, with the column max subtracted so exp never overflows."""
-    E = np.exp(S - S.max(axis=0, keepdims=True))
+def score_buffer(K: int, n: int, dtype) -> np.ndarray:
+    """An uninitialised K×n array laid out as scores() lays out n columns."""
+    if n <= SAMPLE_MAJOR_MAX:
+        return np.empty((n, K), dtype=dtype).T
+    return np.empty((K, n), dtype=dtype)
+
+
+def scores(X: np.ndarray, net: dict, out: np.ndarray | None = None) -> np.ndarray:
+    """Eq. (1): S = W X + b, into out when given (K×n columns of a score_buffer). OpenBLAS
+    sums each float64 score over d in the same order whatever the columns around it, so
+    scoring a split chunk by chunk into one buffer gives the bits of scoring it whole."""
+    W = net["W"]
+    if out is None:
+        out = score_buffer(W.shape[0], X.shape[1], np.result_type(W, X))
+    if out.strides[0] < out.strides[1]:  # sample-major
+        np.matmul(X.T, W.T, out=out.T)
+    else:
+        np.matmul(W, X, out=out)
+    out += net["b"]
+    return out
+
+
+def softmax(S: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Eq. (3), column-wise, with the column max subtracted so exp never overflows; into out
+    when given (S itself is allowed)."""
+    E = np.subtract(S, S.max(axis=0, keepdims=True), out=out)
+    np.exp(E, out=E)
     E /= E.sum(axis=0, keepdims=True)
     return E
 
 
-def sigmoid(S: np.ndarray) -> np.ndarray:
-    """Eq. (12), element-wise, as exp(-log(1 + exp(-s))) so no exp overflows."""
-    return np.exp(-np.logaddexp(0.0, -S))
+def sigmoid(S: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Eq. (12), element-wise, as exp(-log(1 + exp(-s))) so no exp overflows; into out when
+    given (S itself is allowed)."""
+    Z = np.negative(S, out=out)
+    np.logaddexp(0.0, Z, out=Z)
+    np.negative(Z, out=Z)
+    return np.exp(Z, out=Z)
 
 
-def probabilities(S: np.ndarray, head: str) -> np.ndarray:
-    """Eq. (2) or (13): P from the scores."""
-    return softmax(S) if head == "softmax" else sigmoid(S)
+def probabilities(S: np.ndarray, head: str, out: np.ndarray | None = None) -> np.ndarray:
+    """Eq. (2) or (13): P from the scores (into out when given; S itself is allowed)."""
+    return softmax(S, out) if head == "softmax" else sigmoid(S, out)
 
 
 def apply_network(X: np.ndarray, net: dict, head: str = "softmax") -> np.ndarray:
@@ -103,6 +130,34 @@ def backward_pass(
     if lam:
         grad_W += (2 * lam) * net["W"]
     return {"W": grad_W, "b": G.sum(axis=1, keepdims=True)}
+
+
+def descend(
+    X: np.ndarray, y: np.ndarray, net: dict, eta: float, lam: float, head: str, grad_W: np.ndarray
+) -> None:
+    """One step of mini-batch gradient descent (eqs. 8–11) on the m images in the columns of
+    X with labels y, updating net in place; grad_W is a K×d buffer it may overwrite.
+
+    The arithmetic of probabilities(scores(X)), backward_pass and the update, operation by
+    operation on arrays of the same layout, so the bits are the same; only the temporaries
+    are gone: one K×m array holds the scores, then P, then G = P - Y (P with 1 taken off
+    each true-class entry, which is exact), and the labels never become a one-hot Y."""
+    W, b = net["W"], net["b"]
+    m = y.size
+    S = scores(X, net)
+    G = probabilities(S, head, out=S)
+    G[y, np.arange(m)] -= 1
+    if head == "sigmoid":
+        G /= G.shape[0]
+    G /= m
+    np.matmul(G, X.T, out=grad_W)
+    if lam:
+        grad_W += (2 * lam) * W
+    grad_b = G.sum(axis=1, keepdims=True)
+    grad_W *= eta
+    W -= grad_W
+    grad_b *= eta
+    b -= grad_b
 
 
 def class_templates(W: np.ndarray) -> np.ndarray:

@@ -17,14 +17,19 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
+from linclf.engine.data import PixelSplit, Split
 from linclf.engine.errors import RunDirError
 from linclf.engine.files import append_line, atomic_write, to_json
-from linclf.engine.train import EpochStats, Split, TestScores, score_test
+from linclf.engine.train import EpochStats, TestScores, score_test
+
+if TYPE_CHECKING:
+    from linclf.engine.plot_worker import PlotWorker
 
 FORMAT = 2
 HEARTBEAT_SECONDS = 2.0  # how often a live run touches its heartbeat file
@@ -173,27 +178,36 @@ class RunRecorder:
         self._weights_saved = time.monotonic()
 
     def finish(
-        self, status: str, net: dict | None = None, test: Split | None = None, plots: bool = True
+        self,
+        status: str,
+        net: dict | None = None,
+        test: Split | PixelSplit | None = None,
+        plots: bool | PlotWorker = True,
+        test_scores: TestScores | None = None,
     ) -> dict:
-        """The end of the run: the test set scored once (when given and any epoch finished),
-        the final weights, the plots and history.csv, then run.json with the final status.
-        Returns the run's summary (the shape of `linclf train --json`)."""
+        """The end of the run: the test set scored once (when given and any epoch finished;
+        test_scores: already scored with net, as Training.test_scores), the final weights,
+        history.csv and the plots (drawn here, or by a PlotWorker the caller started), then
+        run.json with the final status. Returns the run's summary (the shape of `linclf
+        train --json`)."""
         scores: TestScores | None = None
         if net is not None and self.history:
             if test is not None:
-                scores = self.test_scores = score_test(net, test, self.config.head)
+                scores = test_scores or score_test(net, test, self.config.head)
+                self.test_scores = scores
                 self.info.update(test_acc=scores.acc, test_loss=scores.loss)
             self._save_weights(net, self.history[-1].epoch)
+        self._write("history.csv", history_csv(self.history))
         if plots and net is not None and self.history:
             from linclf.engine import plots as plotting
 
+            jobs = plotting.run_plots(self.dir, self.config, self.history, net["W"], scores)
             try:
-                plotting.save_run_plots(self.dir, self.config, self.history, net["W"], scores)
+                (plotting if plots is True else plots).draw_all(jobs)
             except OSError as err:
                 raise RunDirError(
                     f"{self.dir}: cannot write a plot ({err.strerror or err})"
                 ) from None
-        self._write("history.csv", history_csv(self.history))
         self._end(status)
         return self.summary()
 

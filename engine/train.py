@@ -12,14 +12,15 @@ import numpy as np
 from linclf.engine import status as st
 from linclf.engine.augment import flip_indices, shift_indices
 from linclf.engine.config import TrainConfig
-from linclf.engine.data import Split, Splits
+from linclf.engine.data import PixelSplit, Split, Splits
 from linclf.engine.model import (
-    backward_pass,
     compute_accuracy,
     compute_cost,
+    descend,
     init_network,
     loss_from_scores,
     probabilities,
+    score_buffer,
     scores,
 )
 
@@ -53,10 +54,27 @@ class EpochStats:
         )
 
 
-def evaluate(net: dict, split: Split, lam: float, head: str) -> tuple[float, float, float]:
+# Images per product when a whole split is scored: OpenBLAS packs a cache-sized 3072×128
+# operand far better than a 3072×10 000 one (52 instead of 68 ms per 10 000 images at one
+# thread here, 64 to 512 all alike). The float64 bits do not change (see model.scores).
+SCORE_CHUNK = 128
+
+
+def split_scores(split: Split | PixelSplit, net: dict) -> np.ndarray:
+    """Eq. (1) for every image of a split, block by block: in float64 the bits of
+    scores(split.X, net)."""
+    out = score_buffer(net["W"].shape[0], split.n, net["W"].dtype)
+    for start, X in split.chunks(SCORE_CHUNK):
+        scores(X, net, out=out[:, start : start + X.shape[1]])
+    return out
+
+
+def evaluate(
+    net: dict, split: Split | PixelSplit, lam: float, head: str
+) -> tuple[float, float, float]:
     """Loss, cost (eq. 5) and accuracy (eq. 4) of net on a whole split."""
     with np.errstate(all="ignore"):
-        S = scores(split.X, net)
+        S = split_scores(split, net)
         loss = loss_from_scores(S, split.y, head)
         return loss, compute_cost(loss, net, lam), compute_accuracy(S, split.y)
 
@@ -71,15 +89,14 @@ class TestScores:
     correct: np.ndarray  # whether each test image was classified right
 
 
-def score_test(net: dict, split: Split, head: str) -> TestScores:
+def score_test(net: dict, split: Split | PixelSplit, head: str) -> TestScores:
     """One pass of the model over the test set (accuracy from the scores, as in evaluate)."""
     with np.errstate(all="ignore"):
-        S = scores(split.X, net)
+        S = split_scores(split, net)
         correct = np.argmax(S, axis=0) == split.y
-        p_true = probabilities(S, head)[split.y, np.arange(split.n)]
-        return TestScores(
-            loss_from_scores(S, split.y, head), float(correct.mean()), p_true, correct
-        )
+        loss = loss_from_scores(S, split.y, head)
+        p_true = probabilities(S, head, out=S)[split.y, np.arange(split.n)]
+        return TestScores(loss, float(correct.mean()), p_true, correct)
 
 
 class Training:
@@ -93,6 +110,8 @@ class Training:
     parameters after the last recorded epoch (while it runs, `net` is up to one epoch ahead of
     the stats yielded so far; `stats_net` is the copy the latest stats describe). A diverged
     epoch (see DIVERGED_COST) is recorded, ends the run, and `net` keeps the epoch before it.
+    `test_scores`: the test set (data.test, when loaded) scored with the final `net` while the
+    last epoch was evaluated, for RunRecorder.finish; None if not loaded or the run diverged.
     """
 
     def __init__(self, data: Splits, config: TrainConfig, init_net: dict | None = None):
@@ -108,6 +127,7 @@ class Training:
         self.net = {key: value.astype(dtype, copy=True) for key, value in init_net.items()}
         self.stats_net = self.net
         self.history: list[EpochStats] = []
+        self.test_scores: TestScores | None = None
         self.status = st.PENDING  # → running → completed | diverged | the reason of a stop
         self._stop_reason = st.STOPPED
         self._stop_requested = False
@@ -132,7 +152,8 @@ class Training:
         whole training and validation sets, memory-bound) runs in a helper thread on a copy of
         the parameters while the next epoch trains; BLAS uses one thread meanwhile, so each
         of the two cores has one job (about 90 instead of 114 ms per spec epoch here). Stats
-        therefore arrive one epoch's training later; their numbers are the same."""
+        therefore arrive one epoch's training later; their numbers are the same. While the
+        last epoch is evaluated, this thread scores the test set (see test_scores)."""
         from concurrent.futures import ThreadPoolExecutor
 
         from threadpoolctl import threadpool_limits
@@ -172,28 +193,29 @@ class Training:
                 )
                 before = after
             if pending is not None:
+                if self.data.test is not None:  # pending's parameters are the final ones
+                    self.test_scores = score_test(pending[3], self.data.test, cfg.head)
                 yield self._collect(pending)
         if self.status == st.RUNNING:
             self.status = st.COMPLETED if len(self.history) == cfg.n_epochs else self._stop_reason
 
     def _workspace(self) -> tuple:
         """Buffers and augmentation indices, made once per run and reused by every epoch."""
-        cfg, rows, label_rows = self.config, self.data.train.X.T, self.data.train.Y.T
-        d = rows.shape[1]
+        cfg, W = self.config, self.net["W"]
+        d = W.shape[1]
         return (
-            np.empty((cfg.n_batch, d), dtype=rows.dtype),
-            np.empty((cfg.n_batch, label_rows.shape[1]), dtype=label_rows.dtype),
+            np.empty((cfg.n_batch, d), dtype=W.dtype),
+            np.empty_like(W),
             flip_indices() if cfg.flip else None,
             shift_indices(cfg.shift) if cfg.shift else None,
-            np.zeros((cfg.n_batch, d + 1), dtype=rows.dtype) if cfg.shift else None,
+            np.zeros((cfg.n_batch, d + 1), dtype=W.dtype) if cfg.shift else None,
         )
 
     def _train_epoch(self, eta: float, workspace: tuple) -> None:
         """One pass of mini-batch GD over the (shuffled, augmented) training set."""
-        cfg, rows, label_rows = self.config, self.data.train.X.T, self.data.train.Y.T
-        n, d = rows.shape  # sample-major views: a mini-batch is a gather of rows
-        batch_buf, label_buf, flip, shifts, padded = workspace
-        W, b = self.net["W"], self.net["b"]
+        cfg, rows, labels = self.config, self.data.train.X.T, self.data.train.y
+        n, d = rows.shape  # sample-major view: a mini-batch is a gather of rows
+        batch_buf, grad_W, flip, shifts, padded = workspace
         order = self.rng.permutation(n) if cfg.shuffle else np.arange(n)
         with np.errstate(all="ignore"):
             for start in range(0, n, cfg.n_batch):
@@ -212,11 +234,7 @@ class Training:
                     for k in np.unique(chosen):  # one column gather per translation
                         moved = chosen == k
                         Xb[moved] = source[moved][:, shifts[k]]
-                Yb = np.take(label_rows, idx, axis=0, out=label_buf[: idx.size], mode="clip")
-                P = probabilities(scores(Xb.T, self.net), cfg.head)
-                grads = backward_pass(Xb.T, Yb.T, P, self.net, cfg.lam, cfg.head)
-                W -= eta * grads["W"]
-                b -= eta * grads["b"]
+                descend(Xb.T, labels[idx], self.net, eta, cfg.lam, cfg.head, grad_W)
 
     def _evaluate(self, net: dict) -> tuple[tuple, tuple]:
         cfg = self.config
@@ -238,6 +256,7 @@ class Training:
         if stats.diverged:
             self._restore(before)
             self.stats_net = before
+            self.test_scores = None  # scored with the parameters just dropped
             self.status = st.DIVERGED
         return stats
 

@@ -66,7 +66,9 @@ def train_one(
                 result["run_dir"] = str(recorder.dir)
                 for stats in training:
                     recorder.epoch(stats, training.stats_net)
-                summary = recorder.finish(training.status, training.net, data.test, plots=False)
+                summary = recorder.finish(
+                    training.status, training.net, data.test, False, training.test_scores
+                )
             scores = recorder.test_scores
             if scores is not None:
                 result["test"] = {

@@ -2,6 +2,7 @@ import pickle
 
 import numpy as np
 
+from linclf.engine import data as data_module
 from linclf.engine.augment import flip_indices, shift_indices
 from linclf.engine.data import D, load_batch, load_splits, read_batch
 
@@ -62,3 +63,37 @@ def test_shift_indices_translate_and_fill_with_zero():
     image = padded[:3072].reshape(3, 32, 32)
     assert np.array_equal(down_right[:, 2:, 2:], image[:, :-2, :-2])
     assert np.all(down_right[:, :2, :] == 0) and np.all(down_right[:, :, :2] == 0)
+
+
+def test_test_split_stays_pixels_and_normalises_block_by_block(tiny_data_dir):
+    """The test set is kept as uint8 and normalised only a block at a time when scored: the
+    blocks hold exactly what normalising it whole gives."""
+    data = load_splits(tiny_data_dir, dtype=np.float32)
+    assert data.test.rows.dtype == np.uint8 and not hasattr(data.test, "X")
+    rows, _ = read_batch(tiny_data_dir / "test_batch")
+    whole = data_module._to_unit_interval(rows, np.float32, data.mean, data.std)
+    for size, starts in ((64, [0, 64, 128, 192]), (199, [0])):  # never a block of one image
+        blocks = [(start, X.copy()) for start, X in data.test.chunks(size)]
+        assert [start for start, _ in blocks] == starts
+        assert all(X.dtype == np.float32 for _, X in blocks)
+        assert np.array_equal(np.concatenate([X for _, X in blocks], axis=1), whole)
+
+
+def test_pixel_statistics_are_exact(tiny_data_dir):
+    rows, _ = read_batch(tiny_data_dir / "data_batch_1")
+    mean, std = data_module._pixel_stats([rows[:150], rows[150:]])
+    pixels = rows.astype(np.float64) / 255
+    assert np.allclose(mean[:, 0], pixels.mean(axis=0), rtol=1e-13, atol=0)
+    assert np.allclose(std[:, 0], pixels.std(axis=0), rtol=1e-10, atol=0)
+    white = np.full((300, D), 255, dtype=np.uint8)  # the largest sums the chunks can hold
+    mean, std = data_module._pixel_stats([white])
+    assert np.all(mean == 1.0) and np.all(std == 0.0)
+
+
+def test_large_matrices_fall_back_to_small_pages(monkeypatch):
+    """Without huge pages (here: an advice the kernel refuses) the matrix is still made."""
+    for advice in (data_module.MADV_POPULATE_WRITE, 12345):
+        monkeypatch.setattr(data_module, "MADV_POPULATE_WRITE", advice)
+        X = data_module._prefaulted_empty((3000, D), np.float64)
+        X[:] = 1.5
+        assert X.shape == (3000, D) and X.flags.writeable and X.sum() == 1.5 * X.size

@@ -1,11 +1,15 @@
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
+from linclf.engine.data import Split
 from linclf.engine.model import (
+    SAMPLE_MAJOR_MAX,
     backward_pass,
     compute_accuracy,
     compute_cost,
     compute_loss,
+    descend,
     init_network,
     loss_from_scores,
     probabilities,
@@ -13,6 +17,7 @@ from linclf.engine.model import (
     sigmoid,
     softmax,
 )
+from linclf.engine.train import split_scores
 
 
 def test_softmax_is_stable_for_huge_scores():
@@ -105,3 +110,47 @@ def test_init_network_draws_w_first_with_spec_scale():
     expected = 0.01 * np.random.default_rng(42).standard_normal(size=(10, 3072))
     assert np.array_equal(net["W"], expected)
     assert np.array_equal(net["b"], np.zeros((10, 1)))
+
+
+def _reference_step(X, y, net, eta, lam, head):
+    """The spec's step written out: probabilities, backward_pass, update."""
+    Y = np.zeros((net["W"].shape[0], y.size), dtype=X.dtype, order="F")
+    Y[y, np.arange(y.size)] = 1
+    grads = backward_pass(X, Y, probabilities(scores(X, net), head), net, lam, head)
+    net["W"] -= eta * grads["W"]
+    net["b"] -= eta * grads["b"]
+
+
+@pytest.mark.parametrize("head", ["softmax", "sigmoid"])
+@pytest.mark.parametrize("lam", [0.0, 0.1])
+@pytest.mark.parametrize("m", [1, 37, 1001])  # one image (gemv), sample- and class-major scores
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_descend_gives_the_bits_of_the_spec_step(head, lam, m, dtype):
+    rng = np.random.default_rng(m)
+    d = 3072
+    rows = rng.normal(size=(m, d)).astype(dtype)  # a gathered mini-batch, one image per row
+    y = rng.integers(0, 10, size=m)
+    net = init_network(rng, 10, d, dtype)
+    net["b"] += rng.normal(size=(10, 1)).astype(dtype)
+    expected = {k: v.copy() for k, v in net.items()}
+    _reference_step(rows.T, y, expected, 0.05, lam, head)
+    descend(rows.T, y, net, 0.05, lam, head, np.empty_like(net["W"]))
+    for key in ("W", "b"):
+        assert net[key].dtype == dtype
+        assert np.array_equal(net[key], expected[key]), key
+
+
+@pytest.mark.parametrize("n", [700, 1500, 2 * 128 + 1])
+def test_split_scores_in_blocks_equal_scores_of_the_whole(n):
+    """Scoring a split block by block (as the evaluation does, at one BLAS thread) gives the
+    bits of one product in float64, in the layout scores() chooses for n columns; n = 257
+    would end in a block of one image (a matrix-vector product) if it were not merged."""
+    rng = np.random.default_rng(n)
+    X = np.asfortranarray(rng.normal(size=(3072, n)))
+    net = {"W": rng.normal(size=(10, 3072)), "b": rng.normal(size=(10, 1))}
+    with threadpool_limits(1):
+        whole = scores(X, net)
+        out = split_scores(Split(X, np.zeros((10, n)), np.zeros(n, dtype=int)), net)
+    assert np.array_equal(out, whole)
+    assert out.flags.f_contiguous == whole.flags.f_contiguous == (n <= SAMPLE_MAJOR_MAX)
+    assert np.allclose(whole, net["W"] @ X + net["b"])

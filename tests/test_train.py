@@ -58,7 +58,7 @@ def test_stop_mid_epoch_restores_the_last_finished_epoch(tiny, monkeypatch):
     training = Training(tiny, TrainConfig(n_batch=20, n_epochs=5))
     after_first = {}
     calls = []
-    real_backward = model.backward_pass
+    real_backward = model.descend
 
     def counting_backward(*args, **kwargs):
         calls.append(1)
@@ -66,7 +66,7 @@ def test_stop_mid_epoch_restores_the_last_finished_epoch(tiny, monkeypatch):
             training.stop()
         return real_backward(*args, **kwargs)
 
-    monkeypatch.setattr("linclf.engine.train.backward_pass", counting_backward)
+    monkeypatch.setattr("linclf.engine.train.descend", counting_backward)
     for _ in training:
         after_first = {k: v.copy() for k, v in training.net.items()}
     assert training.status == "stopped" and [s.epoch for s in training.history] == [1]
@@ -157,3 +157,28 @@ def test_spec_reference_figures(real_splits):
     assert all(b.train_cost < a.train_cost for a, b in zip(history, history[1:]))
     test = score_test(training.net, real_splits.test, "softmax")
     assert test.acc == pytest.approx(0.3913, abs=5e-5)
+
+
+def test_test_set_is_scored_with_the_final_parameters_during_the_last_evaluation(tiny):
+    training = Training(tiny, TrainConfig(n_batch=20, n_epochs=3, head="sigmoid", eta=0.05))
+    training.run()
+    expected = score_test(training.net, tiny.test, "sigmoid")
+    scored = training.test_scores
+    assert (scored.loss, scored.acc) == (expected.loss, expected.acc)
+    assert np.array_equal(scored.p_true, expected.p_true)
+    assert np.array_equal(scored.correct, expected.correct)
+    stopped = Training(tiny, TrainConfig(n_batch=20, n_epochs=5))
+    for _ in stopped:
+        stopped.stop()  # epoch 2 has trained meanwhile: the run ends after it
+    assert len(stopped.history) == 2
+    assert stopped.test_scores.acc == score_test(stopped.net, tiny.test, "softmax").acc
+
+
+def test_no_test_scores_without_a_test_set_or_after_divergence(tiny, tiny_data_dir):
+    diverged = Training(tiny, TrainConfig(eta=1000, n_batch=20, n_epochs=1))
+    diverged.run()
+    assert diverged.status == "diverged" and diverged.test_scores is None
+    no_test = load_splits(tiny_data_dir, with_test=False)
+    training = Training(no_test, TrainConfig(n_batch=50, n_epochs=2))
+    training.run()
+    assert no_test.test is None and training.test_scores is None

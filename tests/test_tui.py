@@ -294,8 +294,12 @@ def quiet_system(monkeypatch) -> None:
 
 
 async def _settle(pilot) -> None:
-    await wait_for(pilot, lambda: pilot.app.snapshot.followed is not None, timeout=20)
-    await pilot.pause(0.6)  # curves redraw at most twice a second
+    app = pilot.app
+    table = app.query_one("#epochs")
+    await wait_for(pilot, lambda: app.snapshot.followed is not None, timeout=20)
+    await wait_for(pilot, lambda: table.row_count == 12 and app.focused is table, timeout=20)
+    await pilot.pause(1.0)  # curves redraw at most twice a second
+    await pilot.wait_for_scheduled_animations()
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -117,7 +117,13 @@ def _train(
                 recorder.epoch(stats, training.stats_net)
                 if worker.is_cancelled:
                     training.stop(st.INTERRUPTED)
-            summary = recorder.finish(training.status, training.net, splits.test, plots=run.plots)
+            summary = recorder.finish(
+                training.status,
+                training.net,
+                splits.test,
+                plots=run.plots,
+                test_scores=training.test_scores,
+            )
         post(RunFinished(summary))
     except (LinclfError, OSError) as err:
         post(RunFailed(str(err)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from linclf.engine.errors import ConfigError, DataError, RunDirError, UsageError
+from linclf.engine.errors import ConfigError, DataError, PlotError, RunDirError, UsageError
 from linclf.tui.cli.signals import Interrupted
 
 EXIT_OK = 0
@@ -22,6 +22,7 @@ ERRORS: tuple[tuple[type[BaseException], int | None, str], ...] = (
     (ConfigError, EXIT_USAGE, "error"),
     (DataError, EXIT_USAGE, "error"),
     (RunDirError, EXIT_FAILED, "error"),
+    (PlotError, EXIT_FAILED, "error"),
 )
 
 

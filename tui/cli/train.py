@@ -74,6 +74,17 @@ class EpochPrinter:
             print("\t".join(cells), file=self.stream, flush=True)
 
 
+def plot_worker(plots: bool):
+    """A PlotWorker (engine/plot_worker.py) started now, or nothing with --no-plots."""
+    if not plots:
+        from contextlib import nullcontext
+
+        return nullcontext(False)
+    from linclf.engine.plot_worker import PlotWorker
+
+    return PlotWorker()
+
+
 @config_options()
 def train(
     values: dict,
@@ -90,8 +101,10 @@ def train(
     config = TrainConfig(**values)
     config.validate()
     human = sys.stderr if as_json else sys.stdout
-    # Signals stay caught until the run is saved: a second Ctrl-C cannot cut the saving short.
-    with SignalGuard() as signals:
+    # The plot process starts first: it imports matplotlib on the other core while this one
+    # loads and trains. Signals stay caught until the run is saved: a second Ctrl-C cannot
+    # cut the saving short.
+    with plot_worker(plots) as drawer, SignalGuard() as signals:
         folder = locate_data(data_dir, interactive=sys.stdin.isatty() and human.isatty())
         from linclf.engine import format as fmt
         from linclf.engine.data import DTYPES, load_splits
@@ -110,7 +123,9 @@ def train(
                 for stats in training:
                     recorder.epoch(stats, training.stats_net)
                     printer.row(stats)
-            result = recorder.finish(training.status, training.net, data.test, plots=plots)
+            result = recorder.finish(
+                training.status, training.net, data.test, drawer, training.test_scores
+            )
     if as_json:
         from linclf.engine.files import to_json
 
