@@ -2,6 +2,7 @@
 their run folders, like any other run), the form, the keys, help and the command palette."""
 
 import io
+import threading
 import time
 from pathlib import Path
 
@@ -156,21 +157,24 @@ async def test_quit_while_training_stops_and_saves(tiny_data_dir, tmp_path):
     assert run["status"] == "interrupted" and len(run["history"]) >= 1
 
 
-def slow_loading(monkeypatch, seconds: float) -> None:
-    """Data that takes `seconds` to load: the window in which q and x used to be lost."""
+def held_loading(monkeypatch) -> threading.Event:
+    """Data that loads only once the returned gate is set (at most a minute): the window in
+    which q and x used to be lost, held open however slow the machine is."""
     from linclf.tui import workers
 
     real = workers.DataCache.load
+    gate = threading.Event()
 
     def load(self, config):
-        time.sleep(seconds)
+        gate.wait(60)
         return real(self, config)
 
     monkeypatch.setattr(workers.DataCache, "load", load)
+    return gate
 
 
 async def test_stop_while_loading_acts_on_the_new_run(tiny_data_dir, tmp_path, monkeypatch):
-    slow_loading(monkeypatch, 3.0)
+    gate = held_loading(monkeypatch)
     app = make_app(tiny_data_dir, tmp_path)
     async with app.run_test() as pilot:
         await set_field(pilot, "n_epochs", "100000")
@@ -178,22 +182,25 @@ async def test_stop_while_loading_acts_on_the_new_run(tiny_data_dir, tmp_path, m
         assert app.own.training is None  # still loading
         await pilot.press("x")
         assert "will not start" in shown(app, "#run-message")
+        gate.set()
         await wait_for(pilot, lambda: not app.training_running(), timeout=30)
         assert "no run folder" in shown(app, "#run-message")
     assert not (tmp_path / "outputs").exists()  # the run never started
 
 
 async def test_quit_while_loading_exits_at_once(tiny_data_dir, tmp_path, monkeypatch):
-    slow_loading(monkeypatch, 8.0)
+    gate = held_loading(monkeypatch)
     app = make_app(tiny_data_dir, tmp_path)
-    async with app.run_test() as pilot:
-        await set_field(pilot, "n_epochs", "100000")
-        await pilot.press("s")
-        assert app.own.training is None  # still loading
-        pressed = time.monotonic()
-        await pilot.press("q")
-        await wait_for(pilot, lambda: not app.is_running, timeout=30)
-        assert time.monotonic() - pressed < 4  # not once loaded (8 s), nor after 20 s
+    try:
+        async with app.run_test() as pilot:
+            await set_field(pilot, "n_epochs", "100000")
+            await pilot.press("s")
+            assert app.own.training is None  # still loading
+            await pilot.press("q")
+            await wait_for(pilot, lambda: not app.is_running, timeout=30)
+            assert not gate.is_set()  # the app ended while its data was still loading
+    finally:
+        gate.set()
     assert not (tmp_path / "outputs").exists()
 
 
@@ -297,9 +304,12 @@ async def _settle(pilot) -> None:
     app = pilot.app
     table = app.query_one("#epochs")
     await wait_for(pilot, lambda: app.snapshot.followed is not None, timeout=20)
+    curves = app.query_one("#curves")
     await wait_for(pilot, lambda: table.row_count == 12 and app.focused is table, timeout=20)
-    await pilot.pause(1.0)  # curves redraw at most twice a second
+    await wait_for(pilot, lambda: curves.point_count() == 12 and not curves._pending, timeout=20)
+    await wait_for(pilot, lambda: table.scroll_y == table.max_scroll_y, timeout=20)
     await pilot.wait_for_scheduled_animations()
+    await pilot.pause(0.5)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
