@@ -11,6 +11,7 @@ import numpy as np
 
 from linclf.engine import status as st
 from linclf.engine.augment import flip_indices, shift_indices
+from linclf.engine.blas import set_blas_threads
 from linclf.engine.config import TrainConfig
 from linclf.engine.data import PixelSplit, Split, Splits
 from linclf.engine.model import (
@@ -154,20 +155,17 @@ class Training:
     def __iter__(self) -> Iterator[EpochStats]:
         """Train epoch after epoch. The end-of-epoch evaluation (loss, cost and accuracy on the
         whole training and validation sets, memory-bound) runs in a helper thread on a copy of
-        the parameters while the next epoch trains; BLAS uses one thread meanwhile, so each
-        of the two cores has one job (about 90 instead of 114 ms per spec epoch here). Stats
-        therefore arrive one epoch's training later; their numbers are the same. While the
-        last epoch is evaluated, this thread scores the test set (see test_scores)."""
+        the parameters while the next epoch trains; BLAS uses one thread (set for the whole
+        process, see engine/blas.py), so each of the two cores has one job (about 90 instead of
+        114 ms per spec epoch here). Stats therefore arrive one epoch's training later; their
+        numbers are the same. While the last epoch is evaluated, this thread scores the test
+        set (see test_scores)."""
         from concurrent.futures import ThreadPoolExecutor
-
-        from threadpoolctl import threadpool_limits
 
         cfg = self.config
         self.status = st.RUNNING
-        with (
-            ThreadPoolExecutor(1, thread_name_prefix="linclf-evaluate") as evaluator,
-            threadpool_limits(1),
-        ):
+        set_blas_threads(1)
+        with ThreadPoolExecutor(1, thread_name_prefix="linclf-evaluate") as evaluator:
             pending = None  # the last trained epoch, its evaluation under way
             before = self._copy()  # parameters before the epoch being trained
             workspace = self._workspace()
