@@ -5,7 +5,9 @@ outputs/README.md, format FORMAT): run.json at the start (config, status "runnin
 and again at the end (final status, test figures); one line of history.jsonl per epoch; a
 heartbeat file touched every few seconds; weights.npz now and then while training and at the
 end; plots and history.csv at the end. Every file is written whole (appended lines, or a
-rename), so a reader never sees half of one.
+rename), so a reader never sees half of one. What the end writes (run.json, the final weights,
+history.csv, and history.jsonl, synced once) reaches the disk before run.json says the run
+ended; the heartbeat and the live weights are only for watchers and are not synced.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
 from linclf.engine.data import PixelSplit, Split
 from linclf.engine.errors import RunDirError
-from linclf.engine.files import append_line, atomic_write, to_json
+from linclf.engine.files import append_line, atomic_write, sync_file, to_json
 from linclf.engine.train import EpochStats, TestScores, score_test
 
 if TYPE_CHECKING:
@@ -151,10 +153,10 @@ class RunRecorder:
         except RunDirError:
             pass  # the original error says more than this one
 
-    def _write(self, name: str, text: str | bytes) -> None:
+    def _write(self, name: str, text: str | bytes, durable: bool = True) -> None:
         data = text.encode() if isinstance(text, str) else text
         try:
-            atomic_write(self.dir / name, data)
+            atomic_write(self.dir / name, data, durable)
         except OSError as err:
             raise RunDirError(f"{self.dir / name}: cannot write ({err.strerror or err})") from None
 
@@ -169,12 +171,12 @@ class RunRecorder:
             ) from None
         self.history.append(stats)
         if net is not None and time.monotonic() - self._weights_saved >= WEIGHTS_SECONDS:
-            self._save_weights(net, stats.epoch)
+            self._save_weights(net, stats.epoch, durable=False)
 
-    def _save_weights(self, net: dict, epoch: int) -> None:
+    def _save_weights(self, net: dict, epoch: int, durable: bool = True) -> None:
         buffer = io.BytesIO()
         np.savez(buffer, W=net["W"], b=net["b"], mean=self.mean, std=self.std, epoch=epoch)
-        self._write("weights.npz", buffer.getvalue())
+        self._write("weights.npz", buffer.getvalue(), durable)
         self._weights_saved = time.monotonic()
 
     def finish(
@@ -214,6 +216,13 @@ class RunRecorder:
     def _end(self, status: str, error: str | None = None) -> None:
         self._heartbeat.done.set()
         self.finished = True
+        if self.history:
+            try:
+                sync_file(self.dir / "history.jsonl")
+            except OSError as err:
+                raise RunDirError(
+                    f"{self.dir / 'history.jsonl'}: cannot write ({err.strerror or err})"
+                ) from None
         self.info.update(status=status, ended=time.time(), epochs=len(self.history), error=error)
         self._write("run.json", to_json(self.info))
 

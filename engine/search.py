@@ -1,7 +1,7 @@
 """Grid search: every combination of the given hyper-parameter values runs as a trial on a
 concurrent.futures executor (see engine/executor.py), each trial a run folder under the
-search's runs/ folder; results.csv gets one row per finished trial, so a resumed search skips
-what is done.
+search's runs/ folder; results.csv gets one row per finished trial (engine/results.py), so a
+resumed search skips what is done.
 
 Selection reads validation accuracy only: trials never load the test batch, and the test set
 is evaluated once, for the chosen trial's own model, by `evaluate_choice`.
@@ -13,7 +13,6 @@ A report's grids share one folder, each with its own CSV and therefore its own p
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import itertools
 import json
@@ -26,8 +25,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from linclf.engine import status as st
-from linclf.engine.config import TrainConfig, config_fields
+from linclf.engine.config import TrainConfig
 from linclf.engine.files import atomic_write, to_json
+from linclf.engine.results import ResultsFile
+from linclf.engine.results import read_results as read_results  # the rows, for callers
 
 # The grid `linclf search` explores when given no values for these fields.
 GRID_DEFAULTS: dict[str, tuple] = {
@@ -35,22 +36,6 @@ GRID_DEFAULTS: dict[str, tuple] = {
     "eta": (0.001, 0.005, 0.01),
     "n_batch": (50, 100),
 }
-OUTCOME_FIELDS = {
-    "status": str,
-    "epochs_run": int,
-    "val_acc": float,
-    "val_cost": float,
-    "train_acc": float,
-    "train_cost": float,
-    "seconds": float,
-    "run_dir": str,
-    "error": str,
-}
-
-
-def result_fields(config_class: type = TrainConfig) -> list[str]:
-    """The columns of results.csv: the trial key, every config field, then the outcome."""
-    return ["key", *(f.name for f in config_fields(config_class)), *OUTCOME_FIELDS]
 
 
 def grid(base: TrainConfig, values: Mapping[str, Sequence]) -> list[TrainConfig]:
@@ -90,45 +75,6 @@ def run_trial(config_dict: dict, data_dir: str, runs_dir: str) -> dict:
     }
 
 
-def _parse(kind: type, text: str | None):
-    if text in (None, ""):
-        return None
-    try:
-        return kind(text)
-    except ValueError:
-        return None
-
-
-def read_results(path: Path) -> list[dict]:
-    """Rows of a results CSV, typed by the config schema; a missing file gives no rows and a
-    cell that does not parse reads as None."""
-    if not path.is_file():
-        return []
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    fields = config_fields()
-    for row in rows:
-        for spec in fields:
-            try:
-                row[spec.name] = spec.parse(row.get(spec.name) or "")
-            except ValueError:
-                row[spec.name] = None
-        for name, kind in OUTCOME_FIELDS.items():
-            row[name] = _parse(kind, row.get(name)) if kind is not str else row.get(name) or ""
-    return rows
-
-
-def _append(path: Path, row: dict) -> None:
-    new = not path.exists()
-    with open(path, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=result_fields(), extrasaction="ignore")
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 def plan_path(csv_path: Path) -> Path:
     """The plan of the search whose results go to csv_path: results.csv → results.plan.json."""
     return csv_path.with_name(f"{csv_path.stem}.plan.json")
@@ -164,12 +110,23 @@ def search(
     on_result: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     """Run every configuration not yet in csv_path, each as a run folder in runs/ beside it;
-    returns the rows of configs (old and new)."""
-    csv_path = Path(csv_path)
-    done = read_results(csv_path) if resume else []
-    if csv_path.exists() and not resume:
-        raise FileExistsError(f"{csv_path}: results exist; pass --resume to continue them")
-    done_keys = {row["key"] for row in done if row["status"] != st.FAILED}
+    returns the rows of configs (old and new). csv_path stays locked meanwhile: a second
+    search of it is a UsageError (see engine/results.py); a trial whose row was torn runs
+    again on resume."""
+    with ResultsFile(Path(csv_path), resume) as results:
+        return _run(configs, data_dir, executor, results, on_result)
+
+
+def _run(
+    configs: list[TrainConfig],
+    data_dir: str | os.PathLike,
+    executor: Executor,
+    results: ResultsFile,
+    on_result: Callable[[dict], None] | None,
+) -> list[dict]:
+    """The search itself, with results open and locked."""
+    csv_path = results.path
+    done_keys = {row["key"] for row in results.rows if row["status"] != st.FAILED}
     todo = [c for c in configs if trial_key(c) not in done_keys]
     runs_dir = csv_path.parent / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
@@ -177,12 +134,12 @@ def search(
     _write_plan(csv_path, configs, st.RUNNING, started)
     futures = [executor.submit(run_trial, c.to_dict(), str(data_dir), str(runs_dir)) for c in todo]
     wanted = {trial_key(c) for c in configs}
-    rows = [row for row in done if row["key"] in wanted]
+    rows = [row for row in results.rows if row["key"] in wanted]
     ending = st.INTERRUPTED  # a signal (a BaseException) unless the loop says otherwise
     try:
         for future in as_completed(futures):
             row = future.result()
-            _append(csv_path, row)
+            results.append(row)
             rows.append(row)
             if on_result:
                 on_result(row)

@@ -11,6 +11,7 @@ import numpy as np
 
 from linclf.engine import status as st
 from linclf.engine.augment import flip_indices, shift_indices
+from linclf.engine.blas import set_blas_threads
 from linclf.engine.config import TrainConfig
 from linclf.engine.data import PixelSplit, Split, Splits
 from linclf.engine.model import (
@@ -24,11 +25,14 @@ from linclf.engine.model import (
     scores,
 )
 
-# A run has diverged when its cost is NaN or inf, or above this: the cost starts near
-# log(10) = 2.3; the spec's worst setting (eta 0.1) peaks near 10, eta 10 near 700, while
-# eta 1000 with lam 0 reaches 1e4 to 1e5 and stays finite (softmax is shift-invariant, so
-# without λ the scores grow without ever overflowing).
-DIVERGED_COST = 1e3
+# A run has diverged when a loss or cost is NaN or inf, or when the loss (the data term of
+# eq. 5, without λ‖W‖²) is above this. The loss starts near log(10) = 2.3 (softmax) or log 2
+# (sigmoid) whatever λ is; on the spec's data the spec's worst setting (η 0.1) peaks near 8,
+# η 1 near 80, while η 10 starts at about 500 and η 100 near 1e4 (softmax; without λ the
+# scores grow without ever overflowing, since softmax is shift-invariant). A loss of 100
+# means the true class gets probability e^-100 on average: the scores have run away. The
+# cost is no judge: λ 400 starts it near 1239 (400‖W‖² of the initial W) and it falls.
+DIVERGED_LOSS = 1e2
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,11 @@ class EpochStats:
 
     @property
     def diverged(self) -> bool:
-        return not all(
-            math.isfinite(cost) and cost <= DIVERGED_COST
-            for cost in (self.train_cost, self.val_cost)
-        )
+        """NaN or inf in a loss or cost, or a loss above DIVERGED_LOSS."""
+        figures = (self.train_loss, self.val_loss, self.train_cost, self.val_cost)
+        if not all(math.isfinite(figure) for figure in figures):
+            return True
+        return max(self.train_loss, self.val_loss) > DIVERGED_LOSS
 
 
 # Images per product when a whole split is scored: OpenBLAS packs a cache-sized 3072×128
@@ -109,7 +114,7 @@ class Training:
     and `status` becomes the reason (see engine/status.py). When the run ends, `net` holds the
     parameters after the last recorded epoch (while it runs, `net` is up to one epoch ahead of
     the stats yielded so far; `stats_net` is the copy the latest stats describe). A diverged
-    epoch (see DIVERGED_COST) is recorded, ends the run, and `net` keeps the epoch before it.
+    epoch (see DIVERGED_LOSS) is recorded, ends the run, and `net` keeps the epoch before it.
     `test_scores`: the test set (data.test, when loaded) scored with the final `net` while the
     last epoch was evaluated, for RunRecorder.finish; None if not loaded or the run diverged.
     """
@@ -150,20 +155,17 @@ class Training:
     def __iter__(self) -> Iterator[EpochStats]:
         """Train epoch after epoch. The end-of-epoch evaluation (loss, cost and accuracy on the
         whole training and validation sets, memory-bound) runs in a helper thread on a copy of
-        the parameters while the next epoch trains; BLAS uses one thread meanwhile, so each
-        of the two cores has one job (about 90 instead of 114 ms per spec epoch here). Stats
-        therefore arrive one epoch's training later; their numbers are the same. While the
-        last epoch is evaluated, this thread scores the test set (see test_scores)."""
+        the parameters while the next epoch trains; BLAS uses one thread (set for the whole
+        process, see engine/blas.py), so each of the two cores has one job (about 90 instead of
+        114 ms per spec epoch here). Stats therefore arrive one epoch's training later; their
+        numbers are the same. While the last epoch is evaluated, this thread scores the test
+        set (see test_scores)."""
         from concurrent.futures import ThreadPoolExecutor
-
-        from threadpoolctl import threadpool_limits
 
         cfg = self.config
         self.status = st.RUNNING
-        with (
-            ThreadPoolExecutor(1, thread_name_prefix="linclf-evaluate") as evaluator,
-            threadpool_limits(1),
-        ):
+        set_blas_threads(1)
+        with ThreadPoolExecutor(1, thread_name_prefix="linclf-evaluate") as evaluator:
             pending = None  # the last trained epoch, its evaluation under way
             before = self._copy()  # parameters before the epoch being trained
             workspace = self._workspace()

@@ -1,13 +1,15 @@
 """The one worker entry point of `linclf search` and `linclf report`: train one configuration
 in a worker process (local or on a Dask cluster), record it as a run folder that anyone can
 watch, and send back plain data: the history, the trained model and, when asked, the test
-figures. Module-level functions with plain arguments, so any executor can run them."""
+figures. Module-level functions with plain arguments, so any executor can run them; each
+sets the worker's BLAS threads to one (engine/blas.py), so a Dask worker is set as well."""
 
 from __future__ import annotations
 
 import time
 
 from linclf.engine import status as st
+from linclf.engine.blas import set_blas_threads
 from linclf.engine.config import TrainConfig
 
 _DATA_CACHE: dict = {}
@@ -31,7 +33,6 @@ def train_one(
     data_dir: str,
     runs_dir: str,
     with_test: bool = False,
-    blas_threads: int | None = 1,
 ) -> dict:
     """Train config_dict into a new run folder under runs_dir.
 
@@ -39,11 +40,9 @@ def train_one(
     "test" (acc, loss, p_true, correct; with with_test), "seconds", "error"}. A run that
     cannot start or fails is a result with status "failed" and the error, not an exception:
     one bad configuration must not end a search. Without with_test the test batch is never
-    read (model selection must not see it). One BLAS thread by default: parallelism comes
-    from running several configurations side by side.
+    read (model selection must not see it). One BLAS thread: parallelism comes from running
+    several configurations side by side.
     """
-    from threadpoolctl import threadpool_limits
-
     from linclf.engine.runs import RunRecorder
     from linclf.engine.train import Training
 
@@ -59,24 +58,24 @@ def train_one(
     }
     try:
         config = TrainConfig.from_dict(config_dict)
-        with threadpool_limits(blas_threads):
-            data = worker_data(data_dir, config, with_test)
-            training = Training(data, config)
-            with RunRecorder(runs_dir, config, data.mean, data.std) as recorder:
-                result["run_dir"] = str(recorder.dir)
-                for stats in training:
-                    recorder.epoch(stats, training.stats_net)
-                summary = recorder.finish(
-                    training.status, training.net, data.test, False, training.test_scores
-                )
-            scores = recorder.test_scores
-            if scores is not None:
-                result["test"] = {
-                    "acc": scores.acc,
-                    "loss": scores.loss,
-                    "p_true": scores.p_true,
-                    "correct": scores.correct,
-                }
+        set_blas_threads(1)
+        data = worker_data(data_dir, config, with_test)
+        training = Training(data, config)
+        with RunRecorder(runs_dir, config, data.mean, data.std) as recorder:
+            result["run_dir"] = str(recorder.dir)
+            for stats in training:
+                recorder.epoch(stats, training.stats_net)
+            summary = recorder.finish(
+                training.status, training.net, data.test, False, training.test_scores
+            )
+        scores = recorder.test_scores
+        if scores is not None:
+            result["test"] = {
+                "acc": scores.acc,
+                "loss": scores.loss,
+                "p_true": scores.p_true,
+                "correct": scores.correct,
+            }
         result.update(
             status=summary["status"],
             history=summary["history"],
@@ -94,6 +93,7 @@ def evaluate_weights(net: dict, config_dict: dict, data_dir: str) -> dict:
     from linclf.engine.train import evaluate
 
     config = TrainConfig.from_dict(config_dict)
+    set_blas_threads(1)
     data = worker_data(data_dir, config, with_test=True)
     return {
         split: evaluate(net, getattr(data, split), 0.0, config.head)[2] for split in ("val", "test")

@@ -144,19 +144,18 @@ class Experiments:
     def score(self, model: dict, config: TrainConfig):
         """Any weights (W, b, mean, std: e.g. averaged ones) on the test set, normalised with
         their training statistics; one BLAS thread, the workers have the cores."""
-        from threadpoolctl import threadpool_limits
-
+        from linclf.engine.blas import set_blas_threads
         from linclf.engine.data import DTYPES, load_test
         from linclf.engine.train import score_test
 
         key = (model["mean"].tobytes(), model["std"].tobytes(), config.dtype)
         self.tested += 1
-        with threadpool_limits(1):
-            if key not in self._test_sets:
-                self._test_sets[key] = load_test(
-                    self.data_dir, model["mean"], model["std"], DTYPES[config.dtype]
-                )
-            return score_test(model, self._test_sets[key], config.head)
+        set_blas_threads(1)
+        if key not in self._test_sets:
+            self._test_sets[key] = load_test(
+                self.data_dir, model["mean"], model["std"], DTYPES[config.dtype]
+            )
+        return score_test(model, self._test_sets[key], config.head)
 
     def validate(self, models: Sequence[dict], config: TrainConfig) -> list[float]:
         """Validation accuracy of each model on config's split, in a worker (whose data is
@@ -196,8 +195,10 @@ class Experiments:
 
 def validation_accuracy(net: dict, config_dict: dict, data_dir: str) -> float:
     """Accuracy of net on the validation set of config_dict's split (runs in a worker)."""
+    from linclf.engine.blas import set_blas_threads
     from linclf.engine.train import evaluate
     from linclf.engine.worker import worker_data
 
     config = TrainConfig.from_dict(config_dict)
+    set_blas_threads(1)
     return evaluate(net, worker_data(data_dir, config).val, 0.0, config.head)[2]

@@ -23,17 +23,16 @@ def run_checks(data_dir: str) -> tuple[list, object]:
     """Every case of `linclf check` on the first training images, and the first regularised
     small case with a deliberately wrong backward pass. Runs in a worker, so torch loads
     there while the report's process draws figures."""
-    from threadpoolctl import threadpool_limits
-
     from linclf.engine import gradcheck
+    from linclf.engine.blas import set_blas_threads
     from linclf.engine.data import training_sample
 
-    with threadpool_limits(1):
-        n = max(case.n for case in gradcheck.DEFAULT_CASES)
-        X, y = training_sample(data_dir, n)
-        regularised = next(c for c in gradcheck.DEFAULT_CASES if c.lam and c.d < 100)
-        wrong = gradcheck.check_case(regularised, X, y, backward=_wrong_lambda_term)
-        return gradcheck.run_checks(X, y), wrong
+    set_blas_threads(1)
+    n = max(case.n for case in gradcheck.DEFAULT_CASES)
+    X, y = training_sample(data_dir, n)
+    regularised = next(c for c in gradcheck.DEFAULT_CASES if c.lam and c.d < 100)
+    wrong = gradcheck.check_case(regularised, X, y, backward=_wrong_lambda_term)
+    return gradcheck.run_checks(X, y), wrong
 
 
 def gradient_check(doc: Document, checks, log) -> None:
