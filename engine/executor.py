@@ -64,19 +64,55 @@ def shutdown_now(executor: Executor) -> None:
         executor.shutdown(wait=False)
 
 
+def _check_address(scheduler: str) -> None:
+    """scheme://host[:port], or UsageError (before Dask sees it: a Client that failed to
+    start would hang the interpreter's exit)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(scheduler)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as err:
+        raise UsageError(f"--scheduler {scheduler}: {err}") from None
+    if not parts.scheme or not parts.netloc:
+        raise UsageError(f"--scheduler {scheduler}: not an address like tcp://host:8786")
+
+
+async def _probe(scheduler: str) -> None:
+    """Connect and ask the scheduler who it is, each step bounded: a port that accepts but
+    never answers must not hang the command."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    comm = await asyncio.wait_for(connect(scheduler), CONNECT_TIMEOUT)
+    try:
+        await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), CONNECT_TIMEOUT)
+        await asyncio.wait_for(comm.read(), CONNECT_TIMEOUT)
+    finally:
+        comm.abort()
+
+
 def _client(scheduler: str):
     """A Dask client connected to scheduler, or UsageError with one line saying why not."""
+    _check_address(scheduler)
     try:
         from distributed import Client
     except ImportError:
         raise UsageError(
             "--scheduler needs Dask's distributed package: pip install 'linclf[dask]'"
         ) from None
+    import asyncio
+
     try:
-        return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, ValueError, TypeError) as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise UsageError(f"--scheduler {scheduler}: cannot use this scheduler: {reason}") from None
+        asyncio.run(_probe(scheduler))
+    except (TimeoutError, OSError, ValueError, TypeError) as err:
+        reason = str(err).splitlines()[0] if str(err) else "no answer"
+        raise UsageError(
+            f"--scheduler {scheduler}: no Dask scheduler answers there "
+            f"within {CONNECT_TIMEOUT} s ({reason})"
+        ) from None
+    return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
 
 
 @contextlib.contextmanager
