@@ -33,8 +33,12 @@ class Command:
         )
         self.out: list[str] = []
         self.err: list[str] = []
-        for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
-            threading.Thread(target=lines.extend, args=(stream,), daemon=True).start()
+        self._readers = [
+            threading.Thread(target=lines.extend, args=(stream,), daemon=True)
+            for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err))
+        ]
+        for reader in self._readers:
+            reader.start()
 
     @property
     def stderr(self) -> str:
@@ -54,12 +58,16 @@ class Command:
         return time.monotonic()
 
     def wait(self, timeout: float) -> int | None:
-        """The exit code, or None if still running after timeout (then it is killed)."""
+        """The exit code, or None if still running after timeout (then it is killed); the
+        output read to its end (or as far as a child that still holds it lets it be)."""
         try:
-            return self.process.wait(timeout)
+            code = self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
             return None
+        for reader in self._readers:
+            reader.join(5)
+        return code
 
     def kill(self) -> None:
         """End the command and everything it marked (a test that failed must not leak)."""

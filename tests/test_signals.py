@@ -128,8 +128,10 @@ def test_second_signal_to_train_saves_the_finished_epochs(tiny_data_dir, tmp_pat
         command.wait_for("train loss")
         time.sleep(1.0)  # a few epochs
         sent = command.send(signal.SIGINT)
-        time.sleep(0.1)
+        time.sleep(0.1)  # the epoch has finished, the run is being saved (plots included)
         command.send(signal.SIGINT)
-        assert_ended(command, sent, signal.SIGINT, twice=True)
-    (info,) = [json.loads(p.read_text()) for p in tmp_path.rglob("run.json")]
+        assert_ended(command, sent, signal.SIGINT)
+    (run,) = [path.parent for path in tmp_path.rglob("run.json")]
+    info = json.loads((run / "run.json").read_text())
     assert info["status"] == "interrupted" and 1 <= info["epochs"] < LONG
+    assert {"curves.png", "weights.npz"} <= {path.name for path in run.iterdir()}
