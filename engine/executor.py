@@ -1,41 +1,141 @@
 """Where trials run: spawned local worker processes, or the executor of a Dask cluster (the
-`dask` extra). Both are concurrent.futures executors, so search and report code is the same."""
+`dask` extra). Both are concurrent.futures executors, so search and report code is the same.
+
+Leaving `executor_for` by an exception (a signal included) stops everything at once: what has
+not started is cancelled and the local workers are terminated, so an interrupted command never
+waits for trials that no one will read. Local workers also die with the command however it
+dies (engine/children.py)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 
 from linclf.engine.errors import UsageError
 
+GRACE = 1.0  # seconds a terminated worker has before it is killed
+CONNECT_TIMEOUT = 20  # seconds to reach a Dask scheduler, handshake included
+
+
+class LocalPool(ProcessPoolExecutor):
+    """Worker processes started fresh (spawn) that die with this process, ignore the
+    terminal's signals, and can be stopped at once."""
+
+    def __init__(self, jobs: int):
+        import multiprocessing
+
+        from linclf.engine.children import watch_parent
+
+        super().__init__(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=watch_parent,
+            initargs=(os.getpid(),),
+        )
+
+    def terminate(self) -> None:
+        """Cancel what has not started and end every worker now (SIGTERM, then SIGKILL)."""
+        # shutdown() forgets the processes: take them first.
+        processes = list((self._processes or {}).values())
+        self.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(GRACE)
+            if process.is_alive():
+                process.kill()
+                process.join()
+
 
 def shutdown_now(executor: Executor) -> None:
-    """Cancel what has not started and end local worker processes at once (an interrupted
-    search or report must not wait for trials that no one will read)."""
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in list((getattr(executor, "_processes", None) or {}).values()):
-        process.terminate()
+    """Cancel what has not started and stop what runs: local workers are terminated, a Dask
+    cluster is told to cancel this client's futures."""
+    if isinstance(executor, LocalPool):
+        executor.terminate()
+        return
+    client = getattr(executor, "_client", None)
+    futures = list(getattr(executor, "_futures", ()))
+    if client is not None and futures:
+        with contextlib.suppress(Exception):
+            client.cancel(futures, force=True)
+    with contextlib.suppress(Exception):
+        executor.shutdown(wait=False)
+
+
+def _check_address(scheduler: str) -> None:
+    """scheme://host[:port], or UsageError (before Dask sees it: a Client that failed to
+    start would hang the interpreter's exit)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(scheduler)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as err:
+        raise UsageError(f"--scheduler {scheduler}: {err}") from None
+    if not parts.scheme or not parts.netloc:
+        raise UsageError(f"--scheduler {scheduler}: not an address like tcp://host:8786")
+
+
+async def _probe(scheduler: str) -> None:
+    """Connect and ask the scheduler who it is, each step bounded: a port that accepts but
+    never answers must not hang the command."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    comm = await asyncio.wait_for(connect(scheduler), CONNECT_TIMEOUT)
+    try:
+        await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), CONNECT_TIMEOUT)
+        await asyncio.wait_for(comm.read(), CONNECT_TIMEOUT)
+    finally:
+        comm.abort()
+
+
+def _client(scheduler: str):
+    """A Dask client connected to scheduler, or UsageError with one line saying why not."""
+    _check_address(scheduler)
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError(
+            "--scheduler needs Dask's distributed package: pip install 'linclf[dask]'"
+        ) from None
+    import asyncio
+
+    try:
+        asyncio.run(_probe(scheduler))
+    except (TimeoutError, OSError, ValueError, TypeError) as err:
+        reason = str(err).splitlines()[0] if str(err) else "no answer"
+        raise UsageError(
+            f"--scheduler {scheduler}: no Dask scheduler answers there "
+            f"within {CONNECT_TIMEOUT} s ({reason})"
+        ) from None
+    return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
 
 
 @contextlib.contextmanager
 def executor_for(jobs: int, scheduler: str | None = None) -> Iterator[Executor]:
-    """Local worker processes (started fresh, by spawn), or, given a scheduler address
-    (tcp://host:port), the concurrent.futures executor of that Dask cluster. Dask workers
-    need linclf installed and the data at the same path."""
+    """Local worker processes (LocalPool), or, given a scheduler address (tcp://host:port),
+    the concurrent.futures executor of that Dask cluster. Dask workers need linclf installed
+    and the data at the same path."""
     if scheduler:
+        client = _client(scheduler)
+        executor = client.get_executor()
         try:
-            from distributed import Client
-        except ImportError:
-            raise UsageError(
-                "--scheduler needs Dask's distributed package: pip install 'linclf[dask]'"
-            ) from None
-        with Client(scheduler) as client:
-            yield client.get_executor()
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as executor:
             yield executor
+        except BaseException:
+            shutdown_now(executor)
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                client.close(timeout=CONNECT_TIMEOUT)
+    else:
+        pool = LocalPool(jobs)
+        try:
+            yield pool
+        except BaseException:
+            pool.terminate()
+            raise
+        pool.shutdown(wait=True)

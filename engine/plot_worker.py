@@ -8,11 +8,12 @@ atomically. A failed figure comes back as PlotError with the worker's error line
 A thread would not do: importing matplotlib holds the GIL for most of a second, and the
 training loop needs the GIL between its BLAS calls dozens of times per mini-batch.
 
-The worker runs in its own process group, so a Ctrl-C or a hang-up of the terminal reaches
-the command only, which decides what the signal means (it saves the run, plots included). It
-reads its jobs from stdin and exits at end of input: when the command ends in any way, the
-worker ends too, having drawn at most what it was given. The command stops it at once
-(kill) when the run ends without plots to draw.
+The worker runs in its own process group and ignores SIGINT and SIGHUP, so a Ctrl-C or a
+hang-up of the terminal reaches the command only, which decides what the signal means (it
+saves the run, plots included). It reads its jobs from stdin and exits at end of input, and
+it and its drawing children die with the command however that ends, even by SIGKILL
+(engine/children.py). The command stops it at once (kill) when the run ends without plots
+to draw.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class PlotWorker:
         self._log = tempfile.TemporaryFile()
         try:
             self._process: subprocess.Popen | None = subprocess.Popen(
-                [sys.executable, "-m", "linclf.engine.plot_worker"],
+                [sys.executable, "-m", "linclf.engine.plot_worker", str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=self._log,
@@ -102,10 +103,14 @@ def _draw_or_report(kind: str, path: str, data: dict) -> int:
     return 0
 
 
-def serve() -> int:
-    """The worker: import and warm up, read the jobs, draw each in a forked child."""
+def serve(parent: int) -> int:
+    """The worker of the command with pid parent: import and warm up, read the jobs, draw
+    each in a forked child."""
     import gc
 
+    from linclf.engine.children import watch_parent
+
+    watch_parent(parent)
     # A short-lived process that only allocates: the cyclic collector would spend ~0.25 s
     # rescanning matplotlib's objects while they are imported (measured with perf).
     gc.disable()
@@ -116,14 +121,15 @@ def serve() -> int:
     jobs = pickle.loads(payload) if payload else []  # no input: the command was stopped
     if not hasattr(os, "fork"):
         return int(any([_draw_or_report(*job) for job in jobs]))
-    children = []
+    children, worker = [], os.getpid()
     for job in jobs:
         pid = os.fork()
         if pid == 0:
+            watch_parent(worker)
             os._exit(_draw_or_report(*job))
         children.append(pid)
     return int(any([os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]))
 
 
 if __name__ == "__main__":
-    sys.exit(serve())
+    sys.exit(serve(int(sys.argv[1])))

@@ -51,8 +51,8 @@ def report(
         except Interrupted as interrupted:
             shutdown_now(executor)
             document.doc.paragraph(
-                f"Interrupted ({interrupted}): the sections above are "
-                "complete; the rest did not run."
+                f"Interrupted ({interrupted}): the report stops here. The section just "
+                "above may have been cut short; the sections after it did not run."
             )
             document.doc.write()
             print(f"interrupted; the finished sections are in {out}/report.md", file=sys.stderr)

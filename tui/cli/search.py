@@ -78,10 +78,9 @@ def search(
     the one with the best validation accuracy; only its model meets the test set.
     """
     from linclf.engine import archive
-    from linclf.engine import format as fmt
     from linclf.engine import search as grid_search
     from linclf.engine.config import TrainConfig
-    from linclf.engine.executor import executor_for, shutdown_now
+    from linclf.engine.executor import executor_for
 
     configs = grid_search.grid(TrainConfig(), values)
     for config in configs:
@@ -120,24 +119,44 @@ def search(
         else:
             print(trial_line(row, len(rows), len(configs), varied), file=human, flush=True)
 
-    with SignalGuard(), executor_for(jobs, scheduler) as executor:
-        if live:
-            live.start()
+    # Signals stay caught to the end: the test evaluation runs in this process.
+    with SignalGuard():
+        with executor_for(jobs, scheduler) as executor:
+            if live:
+                live.start()
+            try:
+                done = grid_search.search(
+                    configs, folder, executor, csv_path, resume=resume, on_result=on_result
+                )
+            except Interrupted:
+                print(
+                    f"interrupted: {len(rows)} trial(s) finished in this run are in {csv_path}; "
+                    "--resume continues",
+                    file=sys.stderr,
+                )
+                raise
+            finally:
+                if live:
+                    live.stop()
         try:
-            done = grid_search.search(
-                configs, folder, executor, csv_path, resume=resume, on_result=on_result
-            )
+            evaluate_chosen(done, folder, varied, out, csv_path, human, as_json)
         except Interrupted:
-            shutdown_now(executor)
             print(
-                f"interrupted: {len(rows)} trial(s) finished in this run are in {csv_path}; "
-                "--resume continues",
+                f"interrupted during the test evaluation: every trial is in {csv_path}; "
+                "--resume evaluates the choice again",
                 file=sys.stderr,
             )
             raise
-        finally:
-            if live:
-                live.stop()
+
+
+def evaluate_chosen(
+    done: list[dict], folder, varied: list[str], out: Path, csv_path: Path, human, as_json: bool
+) -> None:
+    """Choose on validation, evaluate the test set once, write best.json."""
+    from linclf.engine import format as fmt
+    from linclf.engine import search as grid_search
+    from linclf.engine.files import atomic_write, to_json
+
     chosen = grid_search.best(done)
     if chosen is None:
         print("no trial completed; see results.csv", file=human)
@@ -148,6 +167,7 @@ def search(
         f"chosen on validation: {settings} (val acc {fmt.percent(chosen['val_acc'])}); "
         "evaluating the test set once…",
         file=human,
+        flush=True,
     )
     test_acc = grid_search.evaluate_choice(chosen, folder)
     result = {
@@ -158,8 +178,6 @@ def search(
         "results_csv": str(csv_path),
         "run_dir": chosen["run_dir"],
     }
-    from linclf.engine.files import atomic_write, to_json
-
     atomic_write(out / "best.json", to_json(result).encode())
     print(f"test accuracy of the chosen configuration: {fmt.percent(test_acc)}", file=human)
     if as_json:

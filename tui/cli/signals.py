@@ -3,6 +3,7 @@ connection) are caught while a command runs; each exits with 128 + the signal's 
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -29,7 +30,9 @@ def _raise(signum: int) -> None:
 class SignalGuard:
     """While active, the first of these signals calls `first(signum)` and every later one
     `again(signum)`; both raise Interrupted unless a command sets gentler ones (e.g. "finish
-    the epoch, then save"). `received` is the first signal's number, or None."""
+    the epoch, then save"). `received` is the first signal's number, or None. A guard that
+    caught a signal is left by a command that is ending: from then on a further signal ends
+    the process at once (end_at_next_signal)."""
 
     def __init__(
         self,
@@ -59,5 +62,21 @@ class SignalGuard:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self.received is not None and self._previous:
+            end_at_next_signal()  # the command is ending: a further signal must not wait
+            return
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
+
+
+def _exit_now(signum, frame) -> None:
+    os._exit(128 + signum)
+
+
+def end_at_next_signal() -> None:
+    """For a process that is ending anyway (a signal stopped its command): a further signal
+    ends it at once, with 128 + its number and no traceback, instead of waiting for the
+    interpreter's shutdown (or raising KeyboardInterrupt in it)."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in SIGNALS:
+            signal.signal(signum, _exit_now)
