@@ -295,10 +295,11 @@ VALUES = st.one_of(
 ARGS = st.lists(st.one_of(st.sampled_from(FLAGS), VALUES), max_size=8)
 
 
-def _no_fault(code: int, err: str) -> None:
-    """A random command line ends as linclf means it to: 0, a failed run (1) or bad usage (2)
-    with one line; never a traceback or an error no one handled ("internal error")."""
-    assert code in (0, 1, 2), err
+def _no_fault(code: int, err: str, codes: tuple[int, ...] = (0, 1, 2)) -> None:
+    """A random command line ends as linclf means it to: 0, a failed run (1, a diverged
+    training) or bad usage (2) with one line; never a traceback or an error no one handled
+    ("internal error")."""
+    assert code in codes, err
     assert "Traceback" not in err and "internal error" not in err, err
     if code == 2:
         _one_line(err)
@@ -360,7 +361,8 @@ def test_random_report_arguments(tiny_data_dir, tmp_path, capsys, args):
             *args,
         ]
     )
-    _no_fault(code, capsys.readouterr().err)
+    # --seed and --jobs cannot make a report's run fail: exit 1 there is a fault.
+    _no_fault(code, capsys.readouterr().err, codes=(0, 2))
 
 
 async def test_tui_batch_larger_than_training_set_is_a_message(tiny_data_dir, tmp_path):
