@@ -28,5 +28,10 @@ class RunDirError(LinclfError):
     """A run or report folder that cannot be created or written; the message says where."""
 
 
+class RunFailed(LinclfError):
+    """A run that a command needed ended in an error (a full disk, say); the message names
+    the run's step and the error it recorded."""
+
+
 class PlotError(LinclfError):
     """A run's PNGs could not be drawn or written; the message says which and why."""

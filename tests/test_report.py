@@ -128,6 +128,26 @@ def test_a_table_cell_equals_a_direct_engine_run(quick_report):
     assert row[2:9] + row[10:11] == expected
 
 
+def test_a_table_row_equals_linclf_train_with_that_config(quick_report, tmp_path, capsys):
+    """The same row, against the command a reader would type to check it: `linclf train`."""
+    import json
+
+    from linclf.engine.train import EpochStats
+
+    data = quick_report.parent / "cifar-10-batches-py"
+    args = ["train", "--data-dir", str(data), "--out", str(tmp_path), "--no-plots", "--json"]
+    assert main([*args, "--n-epochs", "3", "--seed", "3", "--lam", "0", "--eta", "0.001"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    last = EpochStats(**result["history"][-1])
+    expected = [*fmt.epoch_cells(last)[:-1], fmt.percent(result["test_acc"])]
+    row = next(
+        r
+        for r in _table_rows((quick_report / "report.md").read_text(), "$lambda$")
+        if r[:2] == ["0", "0.001"]
+    )
+    assert row[2:9] + row[10:11] == expected
+
+
 NOISE = re.compile(
     r"(raises|lowers|changes) test accuracy by ([+−-]?[\d.]+) ± ([\d.]+) points "
     r"\((?:([\d.]+) s\.e\.|no noise estimate)\): (beyond the noise|within noise)"

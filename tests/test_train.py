@@ -56,21 +56,27 @@ def test_stop_between_epochs_keeps_finished_epochs(tiny):
 
 def test_stop_mid_epoch_restores_the_last_finished_epoch(tiny, monkeypatch):
     training = Training(tiny, TrainConfig(n_batch=20, n_epochs=5))
-    after_first = {}
+    snapshots = {}
     calls = []
-    real_backward = model.descend
+    real_descend = model.descend
 
-    def counting_backward(*args, **kwargs):
+    def counting_descend(*args, **kwargs):
         calls.append(1)
         if len(calls) == 13:  # third mini-batch of epoch 2 (10 per epoch)
+            snapshots["mid_epoch"] = {k: v.copy() for k, v in training.net.items()}
             training.stop()
-        return real_backward(*args, **kwargs)
+        result = real_descend(*args, **kwargs)
+        if len(calls) == 10:  # the last mini-batch of epoch 1 just stepped
+            snapshots["end_of_epoch_1"] = {k: v.copy() for k, v in training.net.items()}
+        return result
 
-    monkeypatch.setattr("linclf.engine.train.descend", counting_backward)
-    for _ in training:
-        after_first = {k: v.copy() for k, v in training.net.items()}
+    monkeypatch.setattr("linclf.engine.train.descend", counting_descend)
+    training.run()
     assert training.status == "stopped" and [s.epoch for s in training.history] == [1]
-    assert np.array_equal(training.net["W"], after_first["W"])
+    finished = snapshots["end_of_epoch_1"]
+    # Two mini-batches of epoch 2 moved the parameters; the stop must undo them.
+    assert not np.array_equal(snapshots["mid_epoch"]["W"], finished["W"])
+    assert all(np.array_equal(training.net[k], finished[k]) for k in finished)
 
 
 def test_finish_epoch_stop_completes_the_current_epoch(tiny):

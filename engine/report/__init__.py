@@ -48,11 +48,24 @@ class Report:
         )
         self.base = TrainConfig(n_epochs=self.budget.n_epochs, seed=seed, n_val=self.budget.n_val)
         self.timings: list[str] = []
+        self.stopped_in: str | None = None  # the section an exception cut short
 
     def build(self) -> None:
+        """Run every section, rewriting the report after each. A section stopped part-way (a
+        signal, an error) is taken out again before the exception goes on, so the report
+        holds only finished sections; `stopped_in` then names the one dropped."""
         self.folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         doc, ex, base, budget = self.doc, self.experiments, self.base, self.budget
+        doc.paragraph(
+            "Every number below was measured by the run of `linclf report` described in the "
+            "box; each comment is computed from those numbers and their uncertainty: a "
+            "difference smaller than its noise is called *within noise*, never an effect."
+        )
+        self._reproducibility(started)
+        # Written before any run is queued: a folder that cannot take the report (read-only,
+        # full, a name too long) fails now, not after the first section's runs.
+        doc.write(pdf=False)
         # Every foreseeable run, queued now: spec-split runs first (a worker keeps one data set
         # loaded), the long all-data runs last.
         planned = (
@@ -62,12 +75,6 @@ class Report:
         )
         checks = ex.executor.submit(run_checks, self.data_dir)
         ex.submit(sorted(planned, key=lambda config: config.split != "spec"))
-        doc.paragraph(
-            "Every number below was measured by the run of `linclf report` described in the "
-            "box; each comment is computed from those numbers and their uncertainty: a "
-            "difference smaller than its noise is called *within noise*, never an effect."
-        )
-        self._reproducibility(started)
         doc.part("Part 1: Assignment", "assignment")
         sections = (
             ("Exercise 1", lambda: self._exercise1()),
@@ -78,7 +85,13 @@ class Report:
         )
         for name, section in sections:
             begun = time.perf_counter()
-            section()
+            finished_blocks, finished_problems = len(doc.blocks), len(doc.problems)
+            try:
+                section()
+            except BaseException:
+                del doc.blocks[finished_blocks:], doc.problems[finished_problems:]
+                self.stopped_in = name
+                raise
             runs, worker_seconds = ex.claim()
             if name != "Part 2":
                 self.timings.append(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from linclf.engine.config import TrainConfig
+from linclf.engine.errors import RunFailed
 from linclf.engine.train import EpochStats
 
 
@@ -101,7 +102,7 @@ class Experiments:
         results = [self._futures[key].result() for key in keys]
         for key, result in zip(keys, results):
             if result["error"]:
-                raise RuntimeError(f"{what}: a run failed ({result['error']})")
+                raise RunFailed(f"{what}: a run failed ({result['error']})")
             if key not in self._claimed:
                 self._claimed.add(key)
                 self._new_seconds.append(result["seconds"])

@@ -3,9 +3,18 @@ or data, 128 + the signal's number when a signal ended the command."""
 
 from __future__ import annotations
 
+import errno
+
 import typer
 
-from linclf.engine.errors import ConfigError, DataError, PlotError, RunDirError, UsageError
+from linclf.engine.errors import (
+    ConfigError,
+    DataError,
+    PlotError,
+    RunDirError,
+    RunFailed,
+    UsageError,
+)
 from linclf.tui.cli.signals import Interrupted
 
 EXIT_OK = 0
@@ -22,8 +31,32 @@ ERRORS: tuple[tuple[type[BaseException], int | None, str], ...] = (
     (ConfigError, EXIT_USAGE, "error"),
     (DataError, EXIT_USAGE, "error"),
     (RunDirError, EXIT_FAILED, "error"),
+    (RunFailed, EXIT_FAILED, "error"),
     (PlotError, EXIT_FAILED, "error"),
 )
+
+# An OSError no code above turned into one of linclf's errors, by errno: (errno, exit code,
+# what went wrong with the path it names). A full disk fails the run (1); a path that cannot
+# be used as given (--out a file, a read-only folder, a name too long) is bad usage (2).
+# Any other OSError stays an internal error: it would be a bug.
+OS_ERRORS: tuple[tuple[int, int, str], ...] = (
+    (errno.ENOSPC, EXIT_FAILED, "no space left on device; the files written before it are kept"),
+    (errno.EDQUOT, EXIT_FAILED, "disk quota exceeded; the files written before it are kept"),
+    (errno.EACCES, EXIT_USAGE, "permission denied: choose a folder you can write"),
+    (errno.EPERM, EXIT_USAGE, "operation not permitted: choose a folder you can write"),
+    (errno.EROFS, EXIT_USAGE, "read-only file system: choose a folder you can write"),
+    (errno.ENAMETOOLONG, EXIT_USAGE, "a name in this path is too long for the file system"),
+    (errno.ENOTDIR, EXIT_USAGE, "a file stands where this path needs a folder"),
+    (errno.EEXIST, EXIT_USAGE, "exists and is not a folder"),
+)
+
+
+def _os_error(error: OSError) -> tuple[int, str] | None:
+    for number, code, reason in OS_ERRORS:
+        if error.errno == number:
+            where = error.filename if error.filename is not None else error.strerror
+            return code, f"{where}: {reason}" if where else reason
+    return None
 
 
 def describe(error: BaseException, prog: str = "linclf") -> tuple[int, str] | None:
@@ -36,4 +69,7 @@ def describe(error: BaseException, prog: str = "linclf") -> tuple[int, str] | No
                 text = str(error)
             line = f"{prog}: {label}: {text}" if text else f"{prog}: {label}"
             return (code if code is not None else error.exit_code), line
+    if isinstance(error, OSError) and (known := _os_error(error)):
+        code, text = known
+        return code, f"{prog}: error: {text}"
     return None

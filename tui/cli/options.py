@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import tempfile
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
@@ -36,6 +37,19 @@ SchedulerOption = Annotated[
         "'linclf\\[dask]')."
     ),
 ]
+
+
+def writable_folder(folder: Path) -> Path:
+    """Create an output folder (--out) and prove that a file can be written in it, before a
+    long command starts work it could not save. An OSError names the folder itself, for the
+    error table (tui/cli/errors.py): a file in its place, no permission, a name too long."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(folder)) from None
+    return folder
 
 
 def _choices(spec: ConfigField) -> type[Enum]:
