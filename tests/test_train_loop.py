@@ -4,14 +4,16 @@ learning-rate schedule, the end-of-epoch figures, stopping, restoring and diverg
 Written against mutation testing: each test pins a behaviour a one-token change of the loop
 in engine/train.py breaks."""
 
+import warnings
+
 import numpy as np
 import pytest
 
 from linclf.engine import status as st
 from linclf.engine.augment import flip_indices, shift_indices
 from linclf.engine.config import TrainConfig
-from linclf.engine.data import Split, Splits
-from linclf.engine.train import Training, evaluate
+from linclf.engine.data import PixelSplit, Split, Splits
+from linclf.engine.train import Training, evaluate, score_test
 
 K = 10
 
@@ -32,11 +34,14 @@ def synthetic(n_train=65, n_val=31, d=12, seed=0, nan=False):
     return Splits(train, val, None, np.zeros((d, 1)), np.ones((d, 1)))
 
 
-def _figures(W, b, split, lam):
+def _figures(W, b, split, lam, head="softmax"):
     S = W @ split.X + b
-    top = S.max(axis=0)
-    log_norm = top + np.log(np.exp(S - top).sum(axis=0))
-    loss = np.mean(log_norm - S[split.y, np.arange(split.n)])
+    true = S[split.y, np.arange(split.n)]
+    if head == "softmax":
+        top = S.max(axis=0)
+        loss = np.mean(top + np.log(np.exp(S - top).sum(axis=0)) - true)
+    else:  # log(1 + e^s) for each wrong class, log(1 + e^-s) for the true one, over K·n
+        loss = (np.logaddexp(0, S).sum() - true.sum()) / S.size
     acc = np.mean(S.argmax(axis=0) == split.y)
     return loss, loss + lam * np.sum(W * W), acc
 
@@ -68,15 +73,17 @@ def reference(data, cfg, init=None):
                 padded = np.vstack([X, np.zeros((1, idx.size))])
                 X = np.stack([padded[maps[k], j] for j, k in enumerate(chosen)], axis=1)
             S = W @ X + b
-            P = np.exp(S - S.max(axis=0))
-            P /= P.sum(axis=0)
-            G = (P - data.train.Y[:, idx]) / idx.size
+            if cfg.head == "softmax":
+                P = np.exp(S - S.max(axis=0))
+                P /= P.sum(axis=0)
+                G = (P - data.train.Y[:, idx]) / idx.size
+            else:
+                G = (1 / (1 + np.exp(-S)) - data.train.Y[:, idx]) / (K * idx.size)
             W = W - eta * (G @ X.T + 2 * cfg.lam * W)
             b = b - eta * G.sum(axis=1, keepdims=True)
         params.append((W, b))
-        figures.append(
-            (epoch, eta, *_figures(W, b, data.train, cfg.lam), *_figures(W, b, data.val, cfg.lam))
-        )
+        train = _figures(W, b, data.train, cfg.lam, cfg.head)
+        figures.append((epoch, eta, *train, *_figures(W, b, data.val, cfg.lam, cfg.head)))
     return params, figures
 
 
@@ -107,7 +114,9 @@ def _assert_same_run(training, params, figures):
     "changes",
     [
         {},
-        {"shuffle": False, "lam": 0.05, "n_batch": 65},
+        {"shuffle": False, "lam": 0.05},
+        {"n_batch": 65, "lam": 0.05},
+        {"head": "sigmoid", "lam": 0.02, "eta": 0.5},
         {"decay_every": 1, "decay_factor": 0.5, "n_batch": 1, "n_epochs": 3},
         {"decay_every": 2, "decay_factor": 0.3, "n_epochs": 5, "seed": 3},
     ],
@@ -225,7 +234,9 @@ def test_stop_before_the_first_epoch_trains_nothing():
 
 def test_nan_in_the_first_epoch_is_divergence_and_keeps_the_initial_parameters():
     training = Training(synthetic(nan=True), TrainConfig(eta=0.05, n_batch=20, n_epochs=4))
-    history = training.run()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning may reach the terminal
+        history = training.run()
     assert training.status == st.DIVERGED and len(history) == 1
     assert history[0].diverged and np.isnan(history[0].train_cost)
     assert np.array_equal(training.net["W"], training.init_net["W"])
@@ -252,7 +263,9 @@ def test_a_poisoned_epoch_is_recorded_then_dropped(monkeypatch, n_epochs):
             net["W"][0, 0] = np.inf
 
     monkeypatch.setattr(train_module, "descend", poisoning)
-    history = training.run()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # inf - inf in the loop and the evaluation: no warning
+        history = training.run()
     assert training.status == st.DIVERGED
     assert [s.epoch for s in history] == [1, 2, 3]
     assert [s.diverged for s in history] == [False, False, True]
@@ -272,3 +285,29 @@ def test_an_exploding_loss_is_divergence():
     assert np.all(np.isfinite(training.net["W"]))
     runaway = max(history[-1].train_loss, history[-1].val_loss)
     assert runaway > 100 * np.log(K) or not np.isfinite(runaway)  # from about log K = 2.3
+
+
+@pytest.mark.parametrize("head", ["softmax", "sigmoid"])
+def test_score_test_scores_every_test_image(head):
+    """The test set, kept as pixels, scored against the same figures computed directly."""
+    rng = np.random.default_rng(8)
+    rows = rng.integers(0, 256, size=(300, 3072), dtype=np.uint8)
+    y = rng.integers(0, K, size=300)
+    mean = rows.mean(axis=0).reshape(-1, 1) / 255
+    std = rows.std(axis=0).reshape(-1, 1) / 255
+    net = {"W": rng.normal(0, 0.05, size=(K, 3072)), "b": rng.normal(size=(K, 1))}
+    scored = score_test(net, PixelSplit(rows, y, mean, std, np.float64), head)
+    X = (rows.T / 255 - mean) / std
+    S = net["W"] @ X + net["b"]
+    loss, _, acc = _figures(net["W"], net["b"], Split(X, None, y), 0.0, head)
+    if head == "softmax":
+        P = np.exp(S - S.max(axis=0))
+        P /= P.sum(axis=0)
+    else:
+        P = 1 / (1 + np.exp(-S))
+    correct = S.argmax(axis=0) == y
+    assert 0.05 < acc < 0.95  # neither all right nor all wrong: a flipped test shows
+    assert scored.loss == pytest.approx(loss, rel=1e-9)
+    assert scored.acc == pytest.approx(acc)
+    assert np.allclose(scored.p_true, P[y, np.arange(300)], rtol=1e-9)
+    assert np.array_equal(scored.correct, correct)
