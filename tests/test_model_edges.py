@@ -10,6 +10,7 @@ from linclf.engine.model import (
     SAMPLE_MAJOR_MAX,
     apply_network,
     class_templates,
+    compute_cost,
     compute_loss,
     init_network,
     loss_from_scores,
@@ -162,3 +163,9 @@ def test_class_templates_keep_channels_and_scale_each_row():
     assert R.min() == 0 and R.max() == 1
     assert np.allclose(R[:, 0, 0, 0], 0) and np.allclose(R[:, 31, 31, 2], 1)
     assert R[0, 0, 1, 0] > R[0, 0, 0, 0] and R[0, 1, 0, 0] > R[0, 0, 31, 0]
+
+
+def test_cost_without_regularisation_is_the_loss_whatever_the_weights():
+    net = {"W": np.array([[np.inf, 1.0]]), "b": np.zeros((1, 1))}
+    assert compute_cost(0.7, net, 0.0) == 0.7
+    assert compute_cost(0.7, net, 0.5) == np.inf

@@ -87,17 +87,11 @@ def reference(data, cfg, init=None):
     return params, figures
 
 
+FIGURES = "epoch eta train_loss train_cost train_acc val_loss val_cost val_acc".split()
+
+
 def _row(stats):
-    return (
-        stats.epoch,
-        stats.eta,
-        stats.train_loss,
-        stats.train_cost,
-        stats.train_acc,
-        stats.val_loss,
-        stats.val_cost,
-        stats.val_acc,
-    )
+    return tuple(getattr(stats, name) for name in FIGURES)
 
 
 def _assert_same_run(training, params, figures):
@@ -246,7 +240,7 @@ def test_nan_in_the_first_epoch_is_divergence_and_keeps_the_initial_parameters()
 
 @pytest.mark.parametrize("n_epochs", [3, 6])  # diverging on the last epoch, or mid-run
 def test_a_poisoned_epoch_is_recorded_then_dropped(monkeypatch, n_epochs):
-    """Epoch 3's parameters become infinite: the run records epoch 3 as diverged, ends, and
+    """Epoch 3 ends with an infinite weight: the run records epoch 3 as diverged, ends, and
     keeps epoch 2's parameters (those of a two-epoch run)."""
     import linclf.engine.train as train_module
 
@@ -259,7 +253,7 @@ def test_a_poisoned_epoch_is_recorded_then_dropped(monkeypatch, n_epochs):
     def poisoning(X, y, net, *rest):
         calls.append(1)
         real(X, y, net, *rest)
-        if len(calls) == 7:  # first mini-batch of epoch 3
+        if len(calls) == 9:  # last mini-batch of epoch 3: inf (not yet NaN) is evaluated
             net["W"][0, 0] = np.inf
 
     monkeypatch.setattr(train_module, "descend", poisoning)
@@ -311,3 +305,32 @@ def test_score_test_scores_every_test_image(head):
     assert scored.acc == pytest.approx(acc)
     assert np.allclose(scored.p_true, P[y, np.arange(300)], rtol=1e-9)
     assert np.array_equal(scored.correct, correct)
+    net["W"][0, 0] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # inf - inf while scoring: no warning either
+        assert not np.isfinite(
+            score_test(net, PixelSplit(rows, y, mean, std, np.float64), head).loss
+        )
+
+
+def test_a_new_run_is_pending_at_its_initial_parameters_in_the_data_dtype():
+    data = synthetic()
+    data.train.X = np.asfortranarray(data.train.X.astype(np.float32))
+    training = Training(data, TrainConfig(n_batch=20))
+    assert training.status == st.PENDING
+    assert training.init_net["W"].dtype == training.net["W"].dtype == np.float32
+    assert training.net["W"] is not training.init_net["W"]
+    assert np.array_equal(training.stats_net["W"], training.init_net["W"])
+
+
+def test_the_test_set_is_scored_with_the_head_of_the_run():
+    data = synthetic(n_train=40, n_val=10, d=3072)
+    rng = np.random.default_rng(9)
+    rows = rng.integers(0, 256, size=(50, 3072), dtype=np.uint8)
+    mean, std = rows.mean(axis=0).reshape(-1, 1) / 255, rows.std(axis=0).reshape(-1, 1) / 255
+    data.test = PixelSplit(rows, rng.integers(0, K, size=50), mean, std, np.float64)
+    training = Training(data, TrainConfig(eta=0.02, n_batch=20, n_epochs=2))
+    training.run()
+    expected = score_test(training.net, data.test, "softmax")
+    assert training.test_scores.loss == pytest.approx(expected.loss, rel=1e-12)
+    assert np.allclose(training.test_scores.p_true, expected.p_true, rtol=1e-12, atol=0)
