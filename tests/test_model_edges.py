@@ -3,9 +3,12 @@ written into a given buffer, the sigmoid head's hand-checked figures, clipped lo
 the class templates. Written against mutation testing: each test pins a behaviour that a
 one-token change of engine/model.py breaks."""
 
+import warnings
+
 import numpy as np
 import pytest
 
+from linclf.engine.data import PixelSplit
 from linclf.engine.model import (
     SAMPLE_MAJOR_MAX,
     apply_network,
@@ -21,6 +24,7 @@ from linclf.engine.model import (
     sigmoid,
     softmax,
 )
+from linclf.engine.train import score_test
 
 
 def _net(rng, K=4, d=6):
@@ -169,3 +173,40 @@ def test_cost_without_regularisation_is_the_loss_whatever_the_weights():
     net = {"W": np.array([[np.inf, 1.0]]), "b": np.zeros((1, 1))}
     assert compute_cost(0.7, net, 0.0) == 0.7
     assert compute_cost(0.7, net, 0.5) == np.inf
+
+
+@pytest.mark.parametrize("head", ["softmax", "sigmoid"])
+def test_score_test_scores_every_test_image(head):
+    """The test set, kept as pixels, scored against the same figures computed directly."""
+    rng = np.random.default_rng(8)
+    rows = rng.integers(0, 256, size=(300, 3072), dtype=np.uint8)
+    y = rng.integers(0, 10, size=300)
+    mean = rows.mean(axis=0).reshape(-1, 1) / 255
+    std = rows.std(axis=0).reshape(-1, 1) / 255
+    net = {"W": rng.normal(0, 0.05, size=(10, 3072)), "b": rng.normal(size=(10, 1))}
+    scored = score_test(net, PixelSplit(rows, y, mean, std, np.float64), head)
+    X = (rows.T / 255 - mean) / std
+    S = net["W"] @ X + net["b"]
+    true = S[y, np.arange(300)]
+    if head == "softmax":
+        loss = np.mean(S.max(axis=0) + np.log(np.exp(S - S.max(axis=0)).sum(axis=0)) - true)
+    else:
+        loss = (np.logaddexp(0, S).sum() - true.sum()) / S.size
+    acc = np.mean(S.argmax(axis=0) == y)
+    if head == "softmax":
+        P = np.exp(S - S.max(axis=0))
+        P /= P.sum(axis=0)
+    else:
+        P = 1 / (1 + np.exp(-S))
+    correct = S.argmax(axis=0) == y
+    assert 0.05 < acc < 0.95  # neither all right nor all wrong: a flipped test shows
+    assert scored.loss == pytest.approx(loss, rel=1e-9)
+    assert scored.acc == pytest.approx(acc)
+    assert np.allclose(scored.p_true, P[y, np.arange(300)], rtol=1e-9)
+    assert np.array_equal(scored.correct, correct)
+    net["W"][0, 0] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # inf - inf while scoring: no warning either
+        assert not np.isfinite(
+            score_test(net, PixelSplit(rows, y, mean, std, np.float64), head).loss
+        )

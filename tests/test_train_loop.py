@@ -281,38 +281,6 @@ def test_an_exploding_loss_is_divergence():
     assert runaway > 100 * np.log(K) or not np.isfinite(runaway)  # from about log K = 2.3
 
 
-@pytest.mark.parametrize("head", ["softmax", "sigmoid"])
-def test_score_test_scores_every_test_image(head):
-    """The test set, kept as pixels, scored against the same figures computed directly."""
-    rng = np.random.default_rng(8)
-    rows = rng.integers(0, 256, size=(300, 3072), dtype=np.uint8)
-    y = rng.integers(0, K, size=300)
-    mean = rows.mean(axis=0).reshape(-1, 1) / 255
-    std = rows.std(axis=0).reshape(-1, 1) / 255
-    net = {"W": rng.normal(0, 0.05, size=(K, 3072)), "b": rng.normal(size=(K, 1))}
-    scored = score_test(net, PixelSplit(rows, y, mean, std, np.float64), head)
-    X = (rows.T / 255 - mean) / std
-    S = net["W"] @ X + net["b"]
-    loss, _, acc = _figures(net["W"], net["b"], Split(X, None, y), 0.0, head)
-    if head == "softmax":
-        P = np.exp(S - S.max(axis=0))
-        P /= P.sum(axis=0)
-    else:
-        P = 1 / (1 + np.exp(-S))
-    correct = S.argmax(axis=0) == y
-    assert 0.05 < acc < 0.95  # neither all right nor all wrong: a flipped test shows
-    assert scored.loss == pytest.approx(loss, rel=1e-9)
-    assert scored.acc == pytest.approx(acc)
-    assert np.allclose(scored.p_true, P[y, np.arange(300)], rtol=1e-9)
-    assert np.array_equal(scored.correct, correct)
-    net["W"][0, 0] = np.inf
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # inf - inf while scoring: no warning either
-        assert not np.isfinite(
-            score_test(net, PixelSplit(rows, y, mean, std, np.float64), head).loss
-        )
-
-
 def test_a_new_run_is_pending_at_its_initial_parameters_in_the_data_dtype():
     data = synthetic()
     data.train.X = np.asfortranarray(data.train.X.astype(np.float32))
