@@ -22,8 +22,8 @@ STATUSES = {
     STOPPED: "ended early on request (Stop in the TUI); the finished epochs are kept",
     INTERRUPTED: "ended early by a signal (Ctrl-C, SIGTERM, SIGHUP) or by quitting; the "
     "finished epochs are kept",
-    DIVERGED: "the cost became NaN or inf or ran away; the parameters are those of the epoch "
-    "before",
+    DIVERGED: "a loss or cost became NaN or inf, or the loss (without the λ term) ran away; "
+    "the parameters are those of the epoch before",
     FAILED: "an error ended the run; run.json says which",
 }
 # A run with one of these has ended; its folder will not change any more.

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from linclf.engine.errors import UsageError
-from linclf.tui.cli.options import DataDirOption, JobsOption, SchedulerOption
+from linclf.tui.cli.options import DataDirOption, JobsOption, SchedulerOption, writable_folder
 from linclf.tui.cli.signals import Interrupted, SignalGuard
 
 
@@ -38,6 +38,7 @@ def report(
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    writable_folder(out)
     folder = archive.locate(data_dir)
     started = time.perf_counter()
 

@@ -19,6 +19,7 @@ from linclf.tui.cli.options import (
     JsonOption,
     SchedulerOption,
     config_options,
+    writable_folder,
 )
 from linclf.tui.cli.signals import Interrupted, SignalGuard
 
@@ -89,6 +90,7 @@ def search(
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    writable_folder(out)
     csv_path = out / "results.csv"
     if csv_path.exists() and not resume:
         raise UsageError(
