@@ -208,3 +208,11 @@ def config_fields(cls: type = TrainConfig) -> tuple[ConfigField, ...]:
         )
         for f in fields(cls)
     )
+
+
+# The grid `linclf search` explores when given no values for these fields.
+GRID_DEFAULTS: dict[str, tuple] = {
+    "lam": (0.0, 0.001, 0.01, 0.1),
+    "eta": (0.001, 0.005, 0.01),
+    "n_batch": (50, 100),
+}

@@ -30,13 +30,6 @@ from linclf.engine.files import atomic_write, to_json
 from linclf.engine.results import ResultsFile
 from linclf.engine.results import read_results as read_results  # the rows, for callers
 
-# The grid `linclf search` explores when given no values for these fields.
-GRID_DEFAULTS: dict[str, tuple] = {
-    "lam": (0.0, 0.001, 0.01, 0.1),
-    "eta": (0.001, 0.005, 0.01),
-    "n_batch": (50, 100),
-}
-
 
 def grid(base: TrainConfig, values: Mapping[str, Sequence]) -> list[TrainConfig]:
     """base with every combination of values (field name → the values to try), in a stable

@@ -17,8 +17,8 @@ from linclf.engine.searchread import SearchWatch
 from linclf.tui.messages import StoreChanged, Weights
 from linclf.tui.system import ProcessSampler
 
-INTERVAL = 0.25  # the followed run is re-read this often: an epoch shows within ~0.3 s
-FULL_EVERY = 4  # every 4th poll (each second) the whole tree: new runs, live runs, searches
+INTERVAL = 0.5  # the followed run is re-read this often: an epoch shows within ~0.6 s
+FULL_EVERY = 2  # every 2nd poll (each second) the whole tree: new runs, live runs, searches
 
 
 def read_weights(snap: RunSnap | None) -> Weights:

@@ -53,6 +53,11 @@ class OwnRun:
     stage, also while its data is still loading (it then never starts)."""
 
     def __init__(self) -> None:
+        from linclf.engine.blas import set_blas_threads
+
+        # The run trains in a worker thread, where numpy's OpenBLAS ignores a thread count:
+        # set it here, as the app is made in the main thread (engine/blas.py).
+        set_blas_threads(1)
         self._lock = threading.Lock()
         self.training: Training | None = None
         self.stop_reason: str | None = None

@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
+from linclf.engine.config import GRID_DEFAULTS
 from linclf.engine.errors import UsageError
-from linclf.engine.search import GRID_DEFAULTS
 from linclf.tui.cli.errors import EXIT_FAILED
 from linclf.tui.cli.options import (
     DataDirOption,

@@ -36,11 +36,9 @@ def tui(
             raise UsageError(f"--follow {follow}: no such folder")
         if not any((follow / marker).exists() for marker in MARKERS):
             out, follow, view = follow, None, "runs"
-    from linclf.engine.blas import set_blas_threads
     from linclf.tui.app import LinclfApp
     from linclf.tui.cli.signals import Interrupted
 
-    set_blas_threads(1)  # here, in the main thread: the app trains in a thread (engine/blas.py)
     app = LinclfApp(data_dir=data_dir, out=out, follow=follow, view=view)
     app.run()
     if app.shutdown_guard.signum is not None:

@@ -51,6 +51,7 @@ class Curves(PlotextPlot):
         self.skipped = 0  # values not drawn (NaN, inf, or beyond LIMIT)
         self._drawn = 0.0
         self._pending = False
+        self._built: tuple | None = None  # (what it was built from, the built plot)
 
     def show(self, series: list[tuple[str, tuple[EpochStats, ...]]]) -> None:
         """series: (label, history) per run; redrawn at most every REDRAW_SECONDS."""
@@ -105,7 +106,14 @@ class Curves(PlotextPlot):
         self.refresh()
 
     def render(self):
+        # A layout pass of the screen renders every widget again: the plot is built (tens of
+        # milliseconds) only when its data, metric, size or theme changed since the last build.
+        key = (self._drawn, self.metric, self.size, self.app.theme)
+        if self._built is not None and self._built[0] == key:
+            return self._built[1]
         try:
-            return super().render()
+            built = super().render()
         except Exception as err:  # noqa: BLE001 - a plot that cannot be built is a note, not a crash
-            return Text(f"curves cannot be drawn: {type(err).__name__}", style="dim")
+            built = Text(f"curves cannot be drawn: {type(err).__name__}", style="dim")
+        self._built = (key, built)
+        return built

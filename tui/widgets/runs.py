@@ -84,8 +84,15 @@ class RunsPanel(Vertical):
         self._help()
         self._show()
 
+    def on_show(self) -> None:
+        self._show()
+
     def _show(self) -> None:
-        """Redraw the curves and the side panel, only when what they show has changed."""
+        """Redraw the curves and the side panel, only when what they show has changed and
+        only while the view is on screen (on_show catches up): a plot costs milliseconds of
+        the core that a run trains on."""
+        if not self.is_on_screen:
+            return
         table = self.table
         marked = [table.snaps[p] for p in table.marked if p in table.snaps]
         snap, group = table.highlighted_run(), table.highlighted_group()
