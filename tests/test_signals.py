@@ -15,6 +15,7 @@ from procs import Command
 
 from linclf.engine import search as grid_search
 from linclf.engine.config import TrainConfig
+from linclf.engine.results import result_fields
 
 # Far longer than any bound below: a trial still running when the signal comes must be
 # stopped, not waited for.
@@ -99,7 +100,7 @@ def test_signal_during_the_test_evaluation_is_one_line(tiny_data_dir, tmp_path):
         "run_dir": "",
     }
     with open(out / "results.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=grid_search.result_fields())
+        writer = csv.DictWriter(handle, fieldnames=result_fields())
         writer.writeheader()
         writer.writerow(row)
     args = ["search", "--data-dir", tiny_data_dir, "--n-epochs", LONG, "--n-batch", 10]

@@ -52,8 +52,8 @@ def report(
         except Interrupted as interrupted:
             shutdown_now(executor)
             document.doc.paragraph(
-                f"Interrupted ({interrupted}): the report stops here. The section just "
-                "above may have been cut short; the sections after it did not run."
+                f"Interrupted ({interrupted}): the sections above are complete (the one "
+                "that was cut short is left out); the rest did not run."
             )
             document.doc.write()
             print(f"interrupted; the finished sections are in {out}/report.md", file=sys.stderr)
