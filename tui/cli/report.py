@@ -30,7 +30,7 @@ def report(
 ) -> None:
     """Run every experiment of the spec and write the report as PDF, Markdown and HTML."""
     from linclf.engine import archive
-    from linclf.engine.executor import executor_for, shutdown_now
+    from linclf.engine.executor import executor_for
     from linclf.engine.report import Report
 
     if seed < 0:
@@ -50,7 +50,6 @@ def report(
         try:
             document.build()
         except Interrupted as interrupted:
-            shutdown_now(executor)
             document.doc.paragraph(
                 f"Interrupted ({interrupted}): the sections above are complete (the one "
                 "that was cut short is left out); the rest did not run."
