@@ -7,9 +7,10 @@
     # 2. compare: exit status 1 on any differing bit
     .venv/bin/python benchmarks/bitcheck.py compare /tmp/ref.json /tmp/new.json
 
-Each configuration trains on real CIFAR-10 through the same path as `linclf train` (Training
-into a RunRecorder, finish() scoring the test set once) and stores, as hex of the IEEE bits:
-every EpochStats float but `seconds`, the status, sha256 of the final W and b, the recorded
+Each configuration trains on real CIFAR-10 through the same path as `linclf train`
+(engine.recording.train_and_record: Training into a RunRecorder, the test set scored once)
+and stores, as hex of the IEEE bits: every EpochStats float but `seconds`, the status,
+sha256 of the final W and b, the recorded
 test loss and accuracy and the per-image probabilities behind the histograms, the test set
 scored again at one BLAS thread and at the machine's threads (the search and report path,
 evaluate()), and sha256 of the loaded matrices and statistics. OpenBLAS's threaded driver sums
@@ -81,51 +82,35 @@ def _test_matrix(test):
     return np.concatenate([X.copy() for _, X in test.chunks(1000)], axis=1)
 
 
-def _finish(recorder, training, data):
-    """RunRecorder.finish as `linclf train` calls it (with the test scores Training made
-    during its last epoch, where Training makes them)."""
-    extra = {}
-    if hasattr(training, "test_scores"):
-        extra["test_scores"] = training.test_scores
-    recorder.finish(training.status, training.net, data.test, plots=False, **extra)
-    return recorder.test_scores
-
-
 def record(args) -> None:
     from threadpoolctl import threadpool_limits
 
+    from linclf.engine.blas import set_blas_threads
     from linclf.engine.config import TrainConfig
-    from linclf.engine.data import DTYPES, load_splits
-    from linclf.engine.runs import RunRecorder
-    from linclf.engine.train import Training, evaluate, score_test
+    from linclf.engine.recording import load_data, train_and_record
+    from linclf.engine.train import evaluate, score_test
+
+    set_blas_threads(1)  # as `linclf train` sets it where it starts
 
     out = tempfile.mkdtemp(prefix="bitcheck-runs-")  # run folders, removed at the end
-    results, cache, loaded = {}, {}, {}
+    results, loaded = {}, {}
     for name, fields in CONFIGS.items():
         if (args.only and name not in args.only) or (args.quick and name in QUICK_SKIP):
             continue
         config = TrainConfig(**fields)
-        key = (config.split, config.n_val, config.dtype)
-        if key not in cache:
-            cache.clear()  # one split in memory at a time (the all split is 1.2 GB)
-            cache[key] = data = load_splits(
-                args.data_dir, config.split, config.n_val, DTYPES[config.dtype]
-            )
-            loaded["/".join(map(str, key))] = {
+        key = "/".join(map(str, (config.split, config.n_val, config.dtype)))
+        data = load_data(args.data_dir, config, True)  # one split in memory at a time
+        if key not in loaded:
+            loaded[key] = {
                 "train.X": _sha(data.train.X),
                 "val.X": _sha(data.val.X),
                 "test.X": _sha(_test_matrix(data.test)),
                 "mean": _sha(data.mean),
                 "std": _sha(data.std),
             }
-        data = cache[key]
         started = time.perf_counter()
-        training = Training(data, config)
-        with RunRecorder(out, config, data.mean, data.std) as recorder:
-            for stats in training:
-                recorder.epoch(stats, training.stats_net)
-            scores = _finish(recorder, training, data)
-        net = training.net
+        run = train_and_record(args.data_dir, config, out, None)
+        training, scores, net = run.training, run.test, run.training.net
         search_test = evaluate(net, data.test, config.lam, config.head)
         with threadpool_limits(1):
             search_test1 = evaluate(net, data.test, config.lam, config.head)

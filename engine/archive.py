@@ -248,10 +248,3 @@ def unpack(archive: str | os.PathLike, folder: str | os.PathLike) -> None:
         raise DataError(
             f"{archive}: cannot unpack it into {parent} ({err.strerror or err})"
         ) from None
-
-
-def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike) -> Path:
-    """Unpack archive into dest/cifar-10-batches-py (see unpack); that folder."""
-    folder = Path(dest) / BATCH_DIR
-    unpack(archive, folder)
-    return folder

@@ -26,12 +26,12 @@ class LocalPool(ProcessPoolExecutor):
     def __init__(self, jobs: int):
         import multiprocessing
 
-        from linclf.engine.children import watch_parent
+        from linclf.engine.worker import start_worker
 
         super().__init__(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=watch_parent,
+            initializer=start_worker,
             initargs=(os.getpid(),),
         )
 

@@ -71,26 +71,6 @@ def curves_figure(history, title: str = "") -> Figure:
     return fig
 
 
-def side_by_side_curves(series, kind: str = "loss") -> Figure:
-    """One panel per (title, history): training and validation `kind` per epoch."""
-    fig = _figure(4.5 * len(series), 4)
-    fig.subplots_adjust(bottom=0.12, **{**TWO_PANELS, "left": 0.15 / len(series)})
-    axes = fig.subplots(1, len(series), sharey=True)
-    for ax, (title, history) in zip(np.atleast_1d(axes), series):
-        _curve_panel(ax, history, kind, title)
-    return fig
-
-
-def templates_figure(W: np.ndarray) -> Figure:
-    fig = _figure(1.4 * W.shape[0], 1.6)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.86, wspace=0.1)
-    for ax, image, name in zip(fig.subplots(1, W.shape[0]), class_templates(W), CLASS_NAMES):
-        ax.imshow(image, interpolation="nearest")
-        ax.set_title(name, fontsize=8)
-        ax.axis("off")
-    return fig
-
-
 def templates_png(W: np.ndarray, scale: int = 4) -> bytes:
     """Spec figure 4 as PNG bytes: each class template (class_templates) enlarged scale times
     (nearest neighbour: one template pixel is a scale×scale block) under its class name, in

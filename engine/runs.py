@@ -16,22 +16,18 @@ import csv
 import io
 import os
 import socket
+import stat
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
-from linclf.engine.data import PixelSplit, Split
 from linclf.engine.errors import RunDirError
 from linclf.engine.files import append_line, atomic_write, sync_file, to_json
-from linclf.engine.train import EpochStats, TestScores, score_test
-
-if TYPE_CHECKING:
-    from linclf.engine.plot_worker import PlotWorker
+from linclf.engine.records import EpochStats, TestScores
 
 FORMAT = 2
 HEARTBEAT_SECONDS = 2.0  # how often a live run touches its heartbeat file
@@ -67,6 +63,17 @@ def run_tag(config: TrainConfig) -> str:
     return f"{config.head}-eta{config.eta:g}-lam{config.lam:g}"
 
 
+def stdout_log() -> str | None:
+    """The path of this process's stdout when it is a regular file (nohup.out, a log the
+    launcher chose), else None (a terminal, a pipe, /dev/null)."""
+    try:
+        if not stat.S_ISREG(os.fstat(1).st_mode):
+            return None
+        return os.path.realpath("/proc/self/fd/1") if os.path.isdir("/proc/self/fd") else None
+    except OSError:
+        return None
+
+
 def history_csv(history: list[EpochStats]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=HISTORY_FIELDS, lineterminator="\n")
@@ -100,9 +107,11 @@ class _Heartbeat(threading.Thread):
 
 
 class RunRecorder:
-    """A run's folder, fed with what the run produces: EpochStats as they come, parameters
-    now and then, the final parameters and the test split at the end. Use it as a context
-    manager: a run that ends by an exception is recorded as failed (or interrupted)."""
+    """A run's folder, written as the run goes: EpochStats as they come, parameters now and
+    then, and at the end the final weights, history.csv and run.json's final status. It only
+    writes: scoring the test set and drawing the plots are the run's (engine/recording.py).
+    Use it as a context manager: a run that ends by an exception is recorded as failed (or
+    interrupted)."""
 
     def __init__(
         self,
@@ -123,6 +132,7 @@ class RunRecorder:
             "status": st.RUNNING,
             "pid": os.getpid(),
             "host": socket.gethostname(),
+            "log": stdout_log(),
             "started": time.time(),
             "ended": None,
             "epochs": 0,
@@ -134,7 +144,6 @@ class RunRecorder:
         self._weights_saved = 0.0
         self._heartbeat = _Heartbeat(self.dir / "heartbeat")
         self._heartbeat.start()
-        self.test_scores: TestScores | None = None  # set by finish() when the test set is given
         self.finished = False
 
     def __enter__(self) -> RunRecorder:
@@ -149,7 +158,7 @@ class RunRecorder:
         else:  # KeyboardInterrupt, or a signal raised as a BaseException
             reason, status = None, st.INTERRUPTED
         try:
-            self._end(status, reason)
+            self.end(status, error=reason)
         except RunDirError:
             pass  # the original error says more than this one
 
@@ -171,49 +180,24 @@ class RunRecorder:
             ) from None
         self.history.append(stats)
         if net is not None and time.monotonic() - self._weights_saved >= WEIGHTS_SECONDS:
-            self._save_weights(net, stats.epoch, durable=False)
+            self.save_weights(net, durable=False)
 
-    def _save_weights(self, net: dict, epoch: int, durable: bool = True) -> None:
+    def save_weights(self, net: dict, durable: bool = True) -> None:
+        """weights.npz: net (the parameters of the last recorded epoch) with the training
+        statistics; durable for the final weights."""
+        epoch = self.history[-1].epoch if self.history else 0
         buffer = io.BytesIO()
         np.savez(buffer, W=net["W"], b=net["b"], mean=self.mean, std=self.std, epoch=epoch)
         self._write("weights.npz", buffer.getvalue(), durable)
         self._weights_saved = time.monotonic()
 
-    def finish(
-        self,
-        status: str,
-        net: dict | None = None,
-        test: Split | PixelSplit | None = None,
-        plots: bool | PlotWorker = True,
-        test_scores: TestScores | None = None,
-    ) -> dict:
-        """The end of the run: the test set scored once (when given and any epoch finished;
-        test_scores: already scored with net, as Training.test_scores), the final weights,
-        history.csv and the plots (drawn here, or by a PlotWorker the caller started), then
-        run.json with the final status. Returns the run's summary (the shape of `linclf
-        train --json`)."""
-        scores: TestScores | None = None
-        if net is not None and self.history:
-            if test is not None:
-                scores = test_scores or score_test(net, test, self.config.head)
-                self.test_scores = scores
-                self.info.update(test_acc=scores.acc, test_loss=scores.loss)
-            self._save_weights(net, self.history[-1].epoch)
+    def write_history_csv(self) -> None:
         self._write("history.csv", history_csv(self.history))
-        if plots and net is not None and self.history:
-            from linclf.engine import plots as plotting
 
-            jobs = plotting.run_plots(self.dir, self.config, self.history, net["W"], scores)
-            try:
-                (plotting if plots is True else plots).draw_all(jobs)
-            except OSError as err:
-                raise RunDirError(
-                    f"{self.dir}: cannot write a plot ({err.strerror or err})"
-                ) from None
-        self._end(status)
-        return self.summary()
-
-    def _end(self, status: str, error: str | None = None) -> None:
+    def end(self, status: str, test: TestScores | None = None, error: str | None = None) -> dict:
+        """run.json with the final status (and the test figures), after history.jsonl has
+        reached the disk; the heartbeat stops. Returns the run's summary (the shape of
+        `linclf train --json`)."""
         self._heartbeat.done.set()
         self.finished = True
         if self.history:
@@ -223,8 +207,11 @@ class RunRecorder:
                 raise RunDirError(
                     f"{self.dir / 'history.jsonl'}: cannot write ({err.strerror or err})"
                 ) from None
+        if test is not None:
+            self.info.update(test_acc=test.acc, test_loss=test.loss)
         self.info.update(status=status, ended=time.time(), epochs=len(self.history), error=error)
         self._write("run.json", to_json(self.info))
+        return self.summary()
 
     def summary(self) -> dict:
         return {

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from linclf.engine import runread
 from linclf.engine import status as st
-from linclf.engine.train import EpochStats
+from linclf.engine.records import EpochStats
 
 MARKERS = ("run.json", "history.jsonl")  # a folder holding either is a run folder
 MAX_DEPTH = 6  # out/search/runs/<run> is depth 3; deeper trees are not run stores

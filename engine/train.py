@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from concurrent.futures import Future
+from typing import NamedTuple
 
 import numpy as np
 
 from linclf.engine import status as st
 from linclf.engine.augment import flip_indices, shift_indices
-from linclf.engine.blas import set_blas_threads
 from linclf.engine.config import TrainConfig
 from linclf.engine.data import PixelSplit, Split, Splits
 from linclf.engine.model import (
@@ -24,40 +23,7 @@ from linclf.engine.model import (
     score_buffer,
     scores,
 )
-
-# A run has diverged when a loss or cost is NaN or inf, or when the loss (the data term of
-# eq. 5, without λ‖W‖²) is above this. The loss starts near log(10) = 2.3 (softmax) or log 2
-# (sigmoid) whatever λ is; on the spec's data the spec's worst setting (η 0.1) peaks near 8,
-# η 1 near 80, while η 10 starts at about 500 and η 100 near 1e4 (softmax; without λ the
-# scores grow without ever overflowing, since softmax is shift-invariant). A loss of 100
-# means the true class gets probability e^-100 on average: the scores have run away. The
-# cost is no judge: λ 400 starts it near 1239 (400‖W‖² of the initial W) and it falls.
-DIVERGED_LOSS = 1e2
-
-
-@dataclass(frozen=True)
-class EpochStats:
-    epoch: int
-    train_loss: float
-    train_cost: float
-    train_acc: float
-    val_loss: float
-    val_cost: float
-    val_acc: float
-    seconds: float
-    eta: float
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @property
-    def diverged(self) -> bool:
-        """NaN or inf in a loss or cost, or a loss above DIVERGED_LOSS."""
-        figures = (self.train_loss, self.val_loss, self.train_cost, self.val_cost)
-        if not all(math.isfinite(figure) for figure in figures):
-            return True
-        return max(self.train_loss, self.val_loss) > DIVERGED_LOSS
-
+from linclf.engine.records import EpochStats, TestScores
 
 # Images per product when a whole split is scored: OpenBLAS packs a cache-sized 3072×128
 # operand far better than a 3072×10 000 one (52 instead of 68 ms per 10 000 images at one
@@ -84,16 +50,6 @@ def evaluate(
         return loss, compute_cost(loss, net, lam), compute_accuracy(S, split.y)
 
 
-@dataclass(frozen=True)
-class TestScores:
-    """The test set scored once per run: the figures of run.json and of the histograms."""
-
-    loss: float
-    acc: float
-    p_true: np.ndarray  # probability of the true class, per test image
-    correct: np.ndarray  # whether each test image was classified right
-
-
 def score_test(net: dict, split: Split | PixelSplit, head: str) -> TestScores:
     """One pass of the model over the test set (accuracy from the scores, as in evaluate)."""
     with np.errstate(all="ignore"):
@@ -102,6 +58,27 @@ def score_test(net: dict, split: Split | PixelSplit, head: str) -> TestScores:
         loss = loss_from_scores(S, split.y, head)
         p_true = probabilities(S, head, out=S)[split.y, np.arange(split.n)]
         return TestScores(loss, float(correct.mean()), p_true, correct)
+
+
+class _Trained(NamedTuple):
+    """An epoch trained, its evaluation under way in the helper thread."""
+
+    epoch: int
+    eta: float
+    seconds: float  # spent training it
+    after: dict  # the parameters it ended with (a copy)
+    before: dict  # the parameters it started from (a copy)
+    evaluation: Future  # (train, val) figures of `after`, from Training._evaluate
+
+
+class _Workspace(NamedTuple):
+    """Buffers and augmentation indices of a run, made once and reused by every epoch."""
+
+    batch: np.ndarray  # n_batch × d: the mini-batch, gathered sample-major
+    grad_W: np.ndarray  # K × d: the gradient of W
+    flip: np.ndarray | None  # column permutation of a horizontal flip (with flips)
+    shifts: np.ndarray | None  # column gathers, one per translation (with shifts)
+    padded: np.ndarray | None  # n_batch × (d + 1): the mini-batch with a zero column
 
 
 class Training:
@@ -114,9 +91,10 @@ class Training:
     and `status` becomes the reason (see engine/status.py). When the run ends, `net` holds the
     parameters after the last recorded epoch (while it runs, `net` is up to one epoch ahead of
     the stats yielded so far; `stats_net` is the copy the latest stats describe). A diverged
-    epoch (see DIVERGED_LOSS) is recorded, ends the run, and `net` keeps the epoch before it.
-    `test_scores`: the test set (data.test, when loaded) scored with the final `net` while the
-    last epoch was evaluated, for RunRecorder.finish; None if not loaded or the run diverged.
+    epoch (see records.DIVERGED_LOSS) is recorded, ends the run, and `net` keeps the epoch
+    before it. `test_scores`: the test set (data.test, when loaded) scored with the final
+    `net` while the last epoch was evaluated, for the run's record (engine/recording.py);
+    None if not loaded or the run diverged.
     """
 
     def __init__(self, data: Splits, config: TrainConfig, init_net: dict | None = None):
@@ -155,18 +133,17 @@ class Training:
     def __iter__(self) -> Iterator[EpochStats]:
         """Train epoch after epoch. The end-of-epoch evaluation (loss, cost and accuracy on the
         whole training and validation sets, memory-bound) runs in a helper thread on a copy of
-        the parameters while the next epoch trains; BLAS uses one thread (set for the whole
-        process, see engine/blas.py), so each of the two cores has one job (about 90 instead of
-        114 ms per spec epoch here). Stats therefore arrive one epoch's training later; their
-        numbers are the same. While the last epoch is evaluated, this thread scores the test
-        set (see test_scores)."""
+        the parameters while the next epoch trains; BLAS uses one thread (set once for the
+        process where it starts, see engine/blas.py), so each of the two cores has one job
+        (about 90 instead of 114 ms per spec epoch here). Stats therefore arrive one epoch's
+        training later; their numbers are the same. While the last epoch is evaluated, this
+        thread scores the test set (see test_scores)."""
         from concurrent.futures import ThreadPoolExecutor
 
         cfg = self.config
         self.status = st.RUNNING
-        set_blas_threads(1)
         with ThreadPoolExecutor(1, thread_name_prefix="linclf-evaluate") as evaluator:
-            pending = None  # the last trained epoch, its evaluation under way
+            pending: _Trained | None = None  # the last trained epoch, its evaluation under way
             before = self._copy()  # parameters before the epoch being trained
             workspace = self._workspace()
             for epoch in range(len(self.history) + 1, cfg.n_epochs + 1):
@@ -185,39 +162,34 @@ class Training:
                     yield stats
                     if stats.diverged:
                         return
-                pending = (
-                    epoch,
-                    eta,
-                    trained,
-                    after,
-                    before,
-                    evaluator.submit(self._evaluate, after),
+                pending = _Trained(
+                    epoch, eta, trained, after, before, evaluator.submit(self._evaluate, after)
                 )
                 before = after
             if pending is not None:
                 if self.data.test is not None:  # pending's parameters are the final ones
-                    self.test_scores = score_test(pending[3], self.data.test, cfg.head)
+                    self.test_scores = score_test(pending.after, self.data.test, cfg.head)
                 yield self._collect(pending)
         if self.status == st.RUNNING:
             self.status = st.COMPLETED if len(self.history) == cfg.n_epochs else self._stop_reason
 
-    def _workspace(self) -> tuple:
+    def _workspace(self) -> _Workspace:
         """Buffers and augmentation indices, made once per run and reused by every epoch."""
         cfg, W = self.config, self.net["W"]
         d = W.shape[1]
-        return (
-            np.empty((cfg.n_batch, d), dtype=W.dtype),
-            np.empty_like(W),
-            flip_indices() if cfg.flip else None,
-            shift_indices(cfg.shift) if cfg.shift else None,
-            np.zeros((cfg.n_batch, d + 1), dtype=W.dtype) if cfg.shift else None,
+        return _Workspace(
+            batch=np.empty((cfg.n_batch, d), dtype=W.dtype),
+            grad_W=np.empty_like(W),
+            flip=flip_indices() if cfg.flip else None,
+            shifts=shift_indices(cfg.shift) if cfg.shift else None,
+            padded=np.zeros((cfg.n_batch, d + 1), dtype=W.dtype) if cfg.shift else None,
         )
 
-    def _train_epoch(self, eta: float, workspace: tuple) -> None:
+    def _train_epoch(self, eta: float, workspace: _Workspace) -> None:
         """One pass of mini-batch GD over the (shuffled, augmented) training set."""
         cfg, rows, labels = self.config, self.data.train.X.T, self.data.train.y
         n, d = rows.shape  # sample-major view: a mini-batch is a gather of rows
-        batch_buf, grad_W, flip, shifts, padded = workspace
+        flip, shifts, padded = workspace.flip, workspace.shifts, workspace.padded
         order = self.rng.permutation(n) if cfg.shuffle else np.arange(n)
         with np.errstate(all="ignore"):
             for start in range(0, n, cfg.n_batch):
@@ -225,18 +197,18 @@ class Training:
                     return
                 idx = order[start : start + cfg.n_batch]
                 # mode="clip": with the default mode numpy buffers `out` (2.5x slower)
-                Xb = np.take(rows, idx, axis=0, out=batch_buf[: idx.size], mode="clip")
+                Xb = np.take(rows, idx, axis=0, out=workspace.batch[: idx.size], mode="clip")
                 if flip is not None:
                     flipped = self.rng.random(idx.size) < 0.5
                     Xb[flipped] = Xb[flipped][:, flip]
-                if shifts is not None:
+                if shifts is not None and padded is not None:
                     chosen = self.rng.integers(0, len(shifts), size=idx.size)
                     source = padded[: idx.size]
                     source[:, :d] = Xb
                     for k in np.unique(chosen):  # one column gather per translation
                         moved = chosen == k
                         Xb[moved] = source[moved][:, shifts[k]]
-                descend(Xb.T, labels[idx], self.net, eta, cfg.lam, cfg.head, grad_W)
+                descend(Xb.T, labels[idx], self.net, eta, cfg.lam, cfg.head, workspace.grad_W)
 
     def _evaluate(self, net: dict) -> tuple[tuple, tuple]:
         cfg = self.config
@@ -245,19 +217,18 @@ class Training:
             evaluate(net, self.data.val, cfg.lam, cfg.head),
         )
 
-    def _collect(self, pending) -> EpochStats:
+    def _collect(self, pending: _Trained) -> EpochStats:
         """Wait for an epoch's evaluation and record it; a diverged epoch ends the run with
         the parameters from before it."""
-        epoch, eta, trained, after, before, future = pending
         waited = time.perf_counter()
-        train, val = future.result()
-        seconds = trained + time.perf_counter() - waited
-        stats = EpochStats(epoch, *train, *val, seconds, eta)
+        train, val = pending.evaluation.result()
+        seconds = pending.seconds + time.perf_counter() - waited
+        stats = EpochStats(pending.epoch, *train, *val, seconds, pending.eta)
         self.history.append(stats)
-        self.stats_net = after
+        self.stats_net = pending.after
         if stats.diverged:
-            self._restore(before)
-            self.stats_net = before
+            self._restore(pending.before)
+            self.stats_net = pending.before
             self.test_scores = None  # scored with the parameters just dropped
             self.status = st.DIVERGED
         return stats

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from linclf.engine.blas import set_blas_threads
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_ARCHIVE = ROOT.parent / "shared" / "Datasets" / "cifar-10-python.tar.gz"
 
@@ -47,6 +49,12 @@ def make_data_dir(folder: Path, n: int = 200) -> Path:
     return folder
 
 
+def pytest_configure(config) -> None:
+    """The test process trains and scores like any process of linclf: one BLAS thread, set
+    where it starts (engine/blas.py)."""
+    set_blas_threads(1)
+
+
 @pytest.fixture
 def tiny_data_dir(tmp_path) -> Path:
     """Five training batches and a test batch of 200 generated images each."""
@@ -66,7 +74,7 @@ def real_data_dir() -> Path:
     if (target.parent / archive.ARCHIVE_NAME).is_file():
         return archive.locate(target)
     if SHARED_ARCHIVE.is_file():
-        archive.safe_extract(SHARED_ARCHIVE, target.parent)
+        archive.unpack(SHARED_ARCHIVE, target)
         return target
     if os.environ.get("CI"):
         pytest.fail("CI must provide the CIFAR-10 archive (see .ci/run)")

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from linclf.engine.config import TrainConfig
-from linclf.engine.train import EpochStats
+from linclf.engine.records import EpochStats
 
 
 def fixed_history(n: int, seconds: float = 0.5) -> list[EpochStats]:

@@ -84,7 +84,7 @@ def test_a_partial_folder_with_files_of_the_user_is_left_alone(datasets):
     with pytest.raises(DataError, match="also holds other files, so linclf leaves it alone"):
         archive.locate(folder)
     with pytest.raises(DataError, match="also holds other files"):  # unpack checks it too
-        archive.safe_extract(datasets / archive.ARCHIVE_NAME, datasets)
+        archive.unpack(datasets / archive.ARCHIVE_NAME, folder)
     assert entries(folder) == ["notes.txt"]
 
 

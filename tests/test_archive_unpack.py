@@ -28,7 +28,8 @@ def leftovers(datasets) -> list[str]:
 
 
 def test_real_archive_unpacks_to_the_official_files(tmp_path, real_archive, real_data_dir):
-    folder = archive.safe_extract(real_archive, tmp_path / "Datasets")
+    folder = tmp_path / "Datasets" / BATCH_DIR
+    archive.unpack(real_archive, folder)
     names = sorted(name for name in os.listdir(real_data_dir) if name != archive.MARKER)
     assert sorted(os.listdir(folder)) == sorted([*names, archive.MARKER])
     _, mismatch, errors = filecmp.cmpfiles(real_data_dir, folder, names, shallow=False)
@@ -111,7 +112,7 @@ def test_unsafe_members_are_refused_whole(tmp_path, kind):
     )
     dest = tmp_path / "dest"
     with pytest.raises(DataError, match="refuses member"):
-        archive.safe_extract(path, dest)
+        archive.unpack(path, dest / BATCH_DIR)
     assert leftovers(dest) == [] and not (tmp_path / "escaped").exists()
 
 
@@ -130,14 +131,14 @@ def test_archive_without_a_batch_or_with_a_huge_header_is_refused(tmp_path, tiny
     (tiny_data_dir / "test_batch").unlink()
     path = archives.archive_of_folder(tmp_path / "a.tar.gz", tiny_data_dir)
     with pytest.raises(DataError, match=f"holds no {BATCH_DIR}/test_batch"):
-        archive.safe_extract(path, tmp_path / "one")
+        archive.unpack(path, tmp_path / "one" / BATCH_DIR)
     long_name = archives.file_member(f"{BATCH_DIR}/" + "n" * 2000, b"x")
     with tarfile.open(tmp_path / "b.tar.gz", "w:gz", format=tarfile.PAX_FORMAT) as tar:
         info, payload = long_name
         info.pax_headers = {"comment": "c" * 100_000}
         tar.addfile(info, io.BytesIO(payload))
     with pytest.raises(DataError, match="refuses a .*-byte extended header"):
-        archive.safe_extract(tmp_path / "b.tar.gz", tmp_path / "two")
+        archive.unpack(tmp_path / "b.tar.gz", tmp_path / "two" / BATCH_DIR)
 
 
 def test_pax_and_gnu_long_names_are_understood(tmp_path, tiny_data_dir):
@@ -148,20 +149,21 @@ def test_pax_and_gnu_long_names_are_understood(tmp_path, tiny_data_dir):
             info, payload = archives.file_member(f"{BATCH_DIR}/" + "n" * 99 + "é", b"x")
             tar.addfile(info, io.BytesIO(payload))
         with pytest.raises(DataError, match="only files directly in"):  # é is not allowed
-            archive.safe_extract(path, tmp_path / str(fmt))
+            archive.unpack(path, tmp_path / str(fmt) / BATCH_DIR)
         path.unlink()
         with tarfile.open(path, "w:gz", format=fmt) as tar:
             tar.add(tiny_data_dir, arcname=BATCH_DIR)
             info, payload = archives.file_member(f"{BATCH_DIR}/" + "n" * 100, b"x")
             tar.addfile(info, io.BytesIO(payload))
-        folder = archive.safe_extract(path, tmp_path / str(fmt))
+        folder = tmp_path / str(fmt) / BATCH_DIR
+        archive.unpack(path, folder)
         assert (folder / ("n" * 100)).read_bytes() == b"x"
 
 
 def test_fifo_archive_is_refused_without_hanging(tmp_path):
     os.mkfifo(tmp_path / archive.ARCHIVE_NAME)
     with pytest.raises(DataError, match="is not a regular file"):
-        archive.safe_extract(tmp_path / archive.ARCHIVE_NAME, tmp_path / "dest")
+        archive.unpack(tmp_path / archive.ARCHIVE_NAME, tmp_path / "dest" / BATCH_DIR)
 
 
 def test_a_corrupt_or_truncated_archive_is_one_clean_error(tmp_path, tiny_data_dir):
@@ -176,6 +178,6 @@ def test_a_corrupt_or_truncated_archive_is_one_clean_error(tmp_path, tiny_data_d
         path = tmp_path / f"{name}.tar.gz"
         path.write_bytes(content)
         with pytest.raises(DataError) as err:
-            archive.safe_extract(path, tmp_path / name)
+            archive.unpack(path, tmp_path / name / BATCH_DIR)
         assert str(err.value).startswith(f"{path}: ") and "\n" not in str(err.value), name
         assert leftovers(tmp_path / name) == [], name

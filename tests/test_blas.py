@@ -4,13 +4,16 @@ it at a count no one asked for.
 These run in the main thread: the OpenBLAS that numpy ships here (0.3.31) ignores a thread
 count set from any other thread, so only the main thread's settings can be observed."""
 
+import os
+
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from linclf.engine.config import TrainConfig
 from linclf.engine.data import load_splits
+from linclf.engine.executor import LocalPool
 from linclf.engine.train import Training
-from linclf.engine.worker import evaluate_weights
+from linclf.tui.cli import main
 
 
 def blas_threads() -> set[int]:
@@ -27,10 +30,10 @@ def two_blas_threads():
     before.restore_original_limits()
 
 
-def test_interleaved_runs_keep_one_blas_thread_to_the_end(tiny_data_dir, two_blas_threads):
-    """Run A starts, run B starts, A ends while B trains on (the TUI and the report step runs
-    like this). With a threadpool_limits context per run, A's end restored the process's two
-    threads under B's feet, and B's end left the process at one for good, whatever it had."""
+def test_training_leaves_the_process_blas_threads_alone(tiny_data_dir, two_blas_threads):
+    """Library code never sets the count (engine/blas.py): interleaved runs, one ending while
+    the other trains on (as the report's steps run), all see the process's count, and leave
+    it as it was."""
     data = load_splits(tiny_data_dir)
     first = iter(Training(data, TrainConfig(n_batch=50, n_epochs=3)))
     second = iter(Training(data, TrainConfig(n_batch=50, n_epochs=6)))
@@ -38,13 +41,35 @@ def test_interleaved_runs_keep_one_blas_thread_to_the_end(tiny_data_dir, two_bla
     next(second)
     assert len(list(first)) == 2
     seen_by_second = [blas_threads() for _ in second]
-    assert seen_by_second == [{1}] * 5
-    assert blas_threads() == {1}
+    assert seen_by_second == [{2}] * 5
+    assert blas_threads() == {2}
 
 
-def test_a_worker_entry_point_sets_one_blas_thread(tiny_data_dir, two_blas_threads):
-    data = load_splits(tiny_data_dir)
-    net = Training(data, TrainConfig(n_epochs=1)).init_net
-    threadpool_limits(limits=2)
-    evaluate_weights(net, TrainConfig().to_dict(), str(tiny_data_dir))
+def test_a_worker_sets_one_blas_thread_where_it_starts():
+    """A fresh local worker of search or report (spawned, so numpy's OpenBLAS starts at a
+    thread per core) multiplies on one thread."""
+    if os.cpu_count() == 1:
+        pytest.skip("one core: a fresh process has one BLAS thread anyway")
+    with LocalPool(1) as pool:
+        assert pool.submit(blas_threads).result() == {1}
+
+
+def test_linclf_train_sets_one_blas_thread_where_it_starts(
+    tiny_data_dir, tmp_path, two_blas_threads
+):
+    code = main(
+        [
+            "train",
+            "--data-dir",
+            str(tiny_data_dir),
+            "--n-epochs",
+            "1",
+            "--n-batch",
+            "50",
+            "--out",
+            str(tmp_path),
+            "--no-plots",
+        ]
+    )
+    assert code == 0
     assert blas_threads() == {1}

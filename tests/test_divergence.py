@@ -8,7 +8,8 @@ import pytest
 
 from linclf.engine.config import TrainConfig
 from linclf.engine.data import load_splits
-from linclf.engine.train import DIVERGED_LOSS, Training
+from linclf.engine.records import DIVERGED_LOSS
+from linclf.engine.train import Training
 from linclf.tui.cli import main
 
 

@@ -132,7 +132,7 @@ def test_a_table_row_equals_linclf_train_with_that_config(quick_report, tmp_path
     """The same row, against the command a reader would type to check it: `linclf train`."""
     import json
 
-    from linclf.engine.train import EpochStats
+    from linclf.engine.records import EpochStats
 
     data = quick_report.parent / "cifar-10-batches-py"
     args = ["train", "--data-dir", str(data), "--out", str(tmp_path), "--no-plots", "--json"]

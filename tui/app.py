@@ -20,8 +20,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from linclf.engine import format as fmt
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
+from linclf.engine.records import EpochStats
 from linclf.engine.runread import stats_from
-from linclf.engine.train import EpochStats
 from linclf.tui import views, workers
 from linclf.tui.hangup import HangupSafeDriver, ShutdownGuard
 from linclf.tui.messages import (

@@ -28,6 +28,7 @@ class ProcessSampler:
         process = self._seen.get(pid)
         try:
             if process is None or not process.is_running():
+                self._forget_ended()
                 process = self._seen[pid] = psutil.Process(pid)
                 process.cpu_percent(None)  # the first call only starts the count
         except (psutil.Error, OSError, ValueError):
@@ -68,6 +69,13 @@ class ProcessSampler:
             f"memory {memory.percent:.0f}% used"
         )
 
-    def forget_except(self, pids: set[int]) -> None:
-        for pid in set(self._seen) - pids:
-            del self._seen[pid]
+    def _forget_ended(self) -> None:
+        """Drop the processes that have ended: the sampler keeps no more than the processes
+        alive that it was asked about."""
+        for pid, process in list(self._seen.items()):
+            try:
+                running = process.is_running()
+            except (psutil.Error, OSError):
+                running = False
+            if not running:
+                del self._seen[pid]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from linclf.engine.config import TrainConfig
 from linclf.engine.errors import RunFailed
-from linclf.engine.train import EpochStats
+from linclf.engine.records import EpochStats
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ class Experiments:
         return len(claimed), sum(claimed)
 
     def test(self, result: dict):
-        """The trained model of result scored on the test set (engine.train.TestScores),
+        """The trained model of result scored on the test set (engine.records.TestScores),
         computed once per run."""
         key = id(result["model"])
         if key not in self._scores:
@@ -144,14 +144,13 @@ class Experiments:
 
     def score(self, model: dict, config: TrainConfig):
         """Any weights (W, b, mean, std: e.g. averaged ones) on the test set, normalised with
-        their training statistics; one BLAS thread, the workers have the cores."""
-        from linclf.engine.blas import set_blas_threads
+        their training statistics; one BLAS thread (set by `linclf report`), the workers have
+        the cores."""
         from linclf.engine.data import DTYPES, load_test
         from linclf.engine.train import score_test
 
         key = (model["mean"].tobytes(), model["std"].tobytes(), config.dtype)
         self.tested += 1
-        set_blas_threads(1)
         if key not in self._test_sets:
             self._test_sets[key] = load_test(
                 self.data_dir, model["mean"], model["std"], DTYPES[config.dtype]
@@ -196,10 +195,8 @@ class Experiments:
 
 def validation_accuracy(net: dict, config_dict: dict, data_dir: str) -> float:
     """Accuracy of net on the validation set of config_dict's split (runs in a worker)."""
-    from linclf.engine.blas import set_blas_threads
+    from linclf.engine.recording import load_data
     from linclf.engine.train import evaluate
-    from linclf.engine.worker import worker_data
 
     config = TrainConfig.from_dict(config_dict)
-    set_blas_threads(1)
-    return evaluate(net, worker_data(data_dir, config).val, 0.0, config.head)[2]
+    return evaluate(net, load_data(data_dir, config, False).val, 0.0, config.head)[2]

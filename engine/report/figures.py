@@ -13,8 +13,8 @@ from matplotlib.ticker import MaxNLocator
 
 from linclf.engine.data import CLASS_NAMES
 from linclf.engine.model import class_templates
+from linclf.engine.records import EpochStats
 from linclf.engine.report.document import TEXT_WIDTH_IN
-from linclf.engine.train import EpochStats
 
 TITLE, LABEL, TICK, LEGEND = 9.5, 9, 8, 8
 TRAIN, VALIDATION = "tab:green", "tab:red"

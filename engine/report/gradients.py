@@ -24,10 +24,8 @@ def run_checks(data_dir: str) -> tuple[list, object]:
     small case with a deliberately wrong backward pass. Runs in a worker, so torch loads
     there while the report's process draws figures."""
     from linclf.engine import gradcheck
-    from linclf.engine.blas import set_blas_threads
     from linclf.engine.data import training_sample
 
-    set_blas_threads(1)
     n = max(case.n for case in gradcheck.DEFAULT_CASES)
     X, y = training_sample(data_dir, n)
     regularised = next(c for c in gradcheck.DEFAULT_CASES if c.lam and c.d < 100)

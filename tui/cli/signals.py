@@ -1,16 +1,25 @@
-"""The one signal helper of the long commands: SIGINT, SIGTERM and SIGHUP (a closed SSH
-connection) are caught while a command runs; each exits with 128 + the signal's number."""
+"""The one signal helper of the long commands: SIGINT, SIGTERM, SIGHUP (a closed SSH
+connection) and SIGQUIT are caught while a command runs; each exits with 128 + the signal's
+number. A signal the user had ignored when the process started (nohup's SIGHUP, SIGINT in a
+shell's background job) stays ignored. A terminal that died under the command (EIO or EPIPE
+on a write, see HangupStreams) is a hang-up: output goes to /dev/null and the process is sent
+SIGHUP, which it then treats as it would treat the real one."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 
 SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+    if hasattr(signal, name)
 )
+DEAD_TERMINAL = (errno.EIO, errno.EPIPE)
 
 
 class Interrupted(BaseException):
@@ -27,12 +36,19 @@ def _raise(signum: int) -> None:
     raise Interrupted(signum)
 
 
+def ignored_at_start(signum: int) -> bool:
+    """Whether the process was started with signum ignored (Python keeps SIG_IGN as it found
+    it, SIGINT included)."""
+    return signal.getsignal(signum) == signal.SIG_IGN
+
+
 class SignalGuard:
     """While active, the first of these signals calls `first(signum)` and every later one
     `again(signum)`; both raise Interrupted unless a command sets gentler ones (e.g. "finish
     the epoch, then save"). `received` is the first signal's number, or None. A guard that
     caught a signal is left by a command that is ending: from then on a further signal ends
-    the process at once (end_at_next_signal)."""
+    the process at once (end_at_next_signal). Signals ignored when the guard starts are left
+    ignored."""
 
     def __init__(
         self,
@@ -58,12 +74,13 @@ class SignalGuard:
     def __enter__(self) -> SignalGuard:
         if threading.current_thread() is threading.main_thread():
             for signum in SIGNALS:
-                self._previous[signum] = signal.signal(signum, self._handle)
+                if not ignored_at_start(signum):
+                    self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc) -> None:
         if self.received is not None and self._previous:
-            end_at_next_signal()  # the command is ending: a further signal must not wait
+            end_at_next_signal(self._previous)  # the command is ending: no waiting
             return
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
@@ -73,10 +90,78 @@ def _exit_now(signum, frame) -> None:
     os._exit(128 + signum)
 
 
-def end_at_next_signal() -> None:
+def end_at_next_signal(signums=SIGNALS) -> None:
     """For a process that is ending anyway (a signal stopped its command): a further signal
-    ends it at once, with 128 + its number and no traceback, instead of waiting for the
-    interpreter's shutdown (or raising KeyboardInterrupt in it)."""
+    (of signums, the ones the command caught) ends it at once, with 128 + its number and no
+    traceback, instead of waiting for the interpreter's shutdown (or raising
+    KeyboardInterrupt in it)."""
     if threading.current_thread() is threading.main_thread():
-        for signum in SIGNALS:
+        for signum in signums:
             signal.signal(signum, _exit_now)
+
+
+class _HangupStream:
+    """A text stream that turns EIO or EPIPE into a hang-up: the dead file descriptor is
+    pointed at /dev/null and the process gets SIGHUP; the write counts as done."""
+
+    def __init__(self, stream, fd: int):
+        self._stream = stream
+        self._fd = fd
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as err:
+            self._dead(err)
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as err:
+            self._dead(err)
+
+    def _dead(self, err: OSError) -> None:
+        if err.errno not in DEAD_TERMINAL:
+            raise err
+        hang_up(self._fd)
+        try:
+            self._stream.flush()  # what was buffered for the dead terminal goes to /dev/null
+        except OSError:
+            pass
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def hang_up(fd: int) -> None:
+    """The terminal behind fd is gone: fd, and the other standard streams on that terminal,
+    now write to /dev/null, and the process is sent SIGHUP (ignored if the user ignored it,
+    handled by a SignalGuard, or the default: the process ends)."""
+    try:
+        dead = os.fstat(fd)
+    except OSError:
+        dead = None
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for other in (1, 2):
+            try:
+                same = other == fd or (dead is not None and os.path.samestat(os.fstat(other), dead))
+            except OSError:
+                same = False
+            if same:
+                os.dup2(null, other)
+    finally:
+        os.close(null)
+    if hasattr(signal, "SIGHUP"):
+        os.kill(os.getpid(), signal.SIGHUP)
+
+
+def treat_dead_terminal_as_hangup() -> None:
+    """From now on sys.stdout and sys.stderr treat a dead terminal (EIO, EPIPE) as a hang-up
+    (see hang_up) instead of raising: for the rest of the process, whose last line (an error
+    line of tui/cli's main, say) may meet the dead terminal too. Safe to call twice."""
+    if not isinstance(sys.stdout, _HangupStream):
+        sys.stdout = _HangupStream(sys.stdout, 1)  # type: ignore[assignment]
+    if not isinstance(sys.stderr, _HangupStream):
+        sys.stderr = _HangupStream(sys.stderr, 2)  # type: ignore[assignment]

@@ -11,7 +11,7 @@ import typer
 
 from linclf.tui.cli.errors import EXIT_FAILED
 from linclf.tui.cli.options import DataDirOption, JsonOption, config_options
-from linclf.tui.cli.signals import SignalGuard
+from linclf.tui.cli.signals import SignalGuard, treat_dead_terminal_as_hangup
 
 
 class EpochPrinter:
@@ -79,7 +79,7 @@ def plot_worker(plots: bool):
     if not plots:
         from contextlib import nullcontext
 
-        return nullcontext(False)
+        return nullcontext(None)
     from linclf.engine.plot_worker import PlotWorker
 
     return PlotWorker()
@@ -100,6 +100,7 @@ def train(
 
     config = TrainConfig(**values)
     config.validate()
+    treat_dead_terminal_as_hangup()
     human = sys.stderr if as_json else sys.stdout
     # The plot process starts first: it imports matplotlib on the other core while this one
     # loads and trains. Signals stay caught until the run is saved: a second Ctrl-C cannot
@@ -107,34 +108,33 @@ def train(
     with plot_worker(plots) as drawer, SignalGuard() as signals:
         folder = locate_data(data_dir, interactive=sys.stdin.isatty() and human.isatty())
         from linclf.engine import format as fmt
-        from linclf.engine.data import DTYPES, load_splits
-        from linclf.engine.runs import RunRecorder
+        from linclf.engine.blas import set_blas_threads
+        from linclf.engine.recording import train_and_record
         from linclf.engine.train import Training
 
+        set_blas_threads(1)  # once, for this process (engine/blas.py)
+
+        def stop_on_signals(training: Training) -> None:
+            # From here a signal ends the run gently: the first lets the epoch finish, a
+            # second drops it; either way the finished epochs are saved as an interrupted run.
+            signals.first = lambda _: training.stop(st.INTERRUPTED, finish_epoch=True)
+            signals.again = lambda _: training.stop(st.INTERRUPTED)
+
         print(f"loading the {config.split} split from {folder}", file=human, flush=True)
-        data = load_splits(folder, config.split, config.n_val, DTYPES[config.dtype])
-        training = Training(data, config)
-        # From here a signal ends the run gently: the first lets the epoch finish, a second
-        # drops it; either way the finished epochs are saved as an interrupted run.
-        signals.first = lambda _: training.stop(st.INTERRUPTED, finish_epoch=True)
-        signals.again = lambda _: training.stop(st.INTERRUPTED)
-        with RunRecorder(out, config, data.mean, data.std) as recorder:
-            with EpochPrinter(config.n_epochs, human, human.isatty()) as printer:
-                for stats in training:
-                    recorder.epoch(stats, training.stats_net)
-                    printer.row(stats)
-            result = recorder.finish(
-                training.status, training.net, data.test, drawer, training.test_scores
+        with EpochPrinter(config.n_epochs, human, human.isatty()) as printer:
+            run = train_and_record(
+                folder, config, out, drawer, on_training=stop_on_signals, on_epoch=printer.row
             )
+    result = run.summary
     if as_json:
         from linclf.engine.files import to_json
 
         print(to_json(result))
     if result["status"] != st.COMPLETED:
-        print(fmt.status_sentence(result["status"], training.history), file=human)
+        print(fmt.status_sentence(result["status"], run.training.history), file=human)
     if result["test_acc"] is not None:
         print(f"test accuracy: {fmt.percent(result['test_acc'])}", file=human)
-    print(f"run folder: {recorder.dir}", file=human)
+    print(f"run folder: {run.dir}", file=human)
     if signals.exit_code is not None:
         raise typer.Exit(signals.exit_code)
     if result["status"] == st.DIVERGED:

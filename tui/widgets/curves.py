@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
-from linclf.engine.train import EpochStats
+from linclf.engine.records import EpochStats
 
 METRICS = ("loss", "cost", "acc")
 TITLES = {"loss": "loss", "cost": "cost", "acc": "accuracy (%)"}

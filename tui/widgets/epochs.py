@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from linclf.engine import format as fmt
-from linclf.engine.train import EpochStats
+from linclf.engine.records import EpochStats
 
 
 class EpochTable(DataTable):
