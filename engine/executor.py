@@ -28,6 +28,7 @@ class LocalPool(ProcessPoolExecutor):
 
         from linclf.engine.worker import start_worker
 
+        _start_resource_tracker()
         super().__init__(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("spawn"),
@@ -47,6 +48,26 @@ class LocalPool(ProcessPoolExecutor):
             if process.is_alive():
                 process.kill()
                 process.join()
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (a process of its own, in this process group)
+    ignoring SIGHUP, as it already ignores SIGINT and SIGTERM: a hang-up of the whole group
+    (a dropped SSH session) would kill it, and its relaunched successor would print a warning
+    and a KeyError traceback per semaphore of the pool. It still ends with this process (at
+    the end of its pipe)."""
+    import signal
+    import threading
+    from multiprocessing import resource_tracker
+
+    if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
+        resource_tracker.ensure_running()
+        return
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # inherited through exec
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.signal(signal.SIGHUP, previous)
 
 
 def shutdown_now(executor: Executor) -> None:

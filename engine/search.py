@@ -33,12 +33,14 @@ from linclf.engine.results import read_results as read_results  # the rows, for 
 
 def grid(base: TrainConfig, values: Mapping[str, Sequence]) -> list[TrainConfig]:
     """base with every combination of values (field name → the values to try), in a stable
-    order (the last field varies fastest)."""
+    order (the last field varies fastest), each configuration once: a value given twice
+    (`--lam 0.1,0.1`, or 0.1,0.10) does not run the same trial twice."""
     names = list(values)
-    return [
+    configs = (
         replace(base, **dict(zip(names, combination)))
         for combination in itertools.product(*(values[name] for name in names))
-    ]
+    )
+    return list(dict.fromkeys(configs))
 
 
 def trial_key(config: TrainConfig) -> str:

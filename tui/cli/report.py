@@ -4,7 +4,6 @@ Markdown and HTML."""
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +12,7 @@ import typer
 
 from linclf.engine.errors import UsageError
 from linclf.tui.cli.options import DataDirOption, JobsOption, SchedulerOption, writable_folder
-from linclf.tui.cli.signals import Interrupted, SignalGuard
+from linclf.tui.cli.signals import Interrupted, SignalGuard, treat_dead_terminal_as_hangup
 
 
 def report(
@@ -30,9 +29,11 @@ def report(
 ) -> None:
     """Run every experiment of the spec and write the report as PDF, Markdown and HTML."""
     from linclf.engine import archive
+    from linclf.engine.blas import set_blas_threads
     from linclf.engine.executor import executor_for
     from linclf.engine.report import Report
 
+    treat_dead_terminal_as_hangup()
     if seed < 0:
         raise UsageError(f"--seed must be at least 0, got {seed}")
     jobs = jobs or os.cpu_count() or 1
@@ -40,6 +41,7 @@ def report(
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
     writable_folder(out)
     folder = archive.locate(data_dir)
+    set_blas_threads(1)  # once, for this process (engine/blas.py)
     started = time.perf_counter()
 
     def log(message: str) -> None:
@@ -55,8 +57,7 @@ def report(
                 "that was cut short is left out); the rest did not run."
             )
             document.doc.write()
-            print(f"interrupted; the finished sections are in {out}/report.md", file=sys.stderr)
-            raise
+            raise interrupted.explained(f"the finished sections are in {out}/report.md") from None
     print(
         f"report: {out / 'report.pdf'} (and per part), {out / 'report.md'}, {out / 'report.html'}"
     )

@@ -21,7 +21,7 @@ from linclf.tui.cli.options import (
     config_options,
     writable_folder,
 )
-from linclf.tui.cli.signals import Interrupted, SignalGuard
+from linclf.tui.cli.signals import Interrupted, SignalGuard, treat_dead_terminal_as_hangup
 
 
 def leaderboard(rows: list[dict], varied: list[str], size: int = 5):
@@ -80,9 +80,11 @@ def search(
     """
     from linclf.engine import archive
     from linclf.engine import search as grid_search
+    from linclf.engine.blas import set_blas_threads
     from linclf.engine.config import TrainConfig
     from linclf.engine.executor import executor_for
 
+    treat_dead_terminal_as_hangup()
     configs = grid_search.grid(TrainConfig(), values)
     for config in configs:
         config.validate()
@@ -97,6 +99,7 @@ def search(
             f"{csv_path}: a search is there; pass --resume to continue it or --out for a new one"
         )
     folder = archive.locate(data_dir)
+    set_blas_threads(1)  # once, for this process (engine/blas.py)
     human = sys.stderr if as_json else sys.stdout
     rows: list[dict] = []
     live = None
@@ -130,25 +133,21 @@ def search(
                 done = grid_search.search(
                     configs, folder, executor, csv_path, resume=resume, on_result=on_result
                 )
-            except Interrupted:
-                print(
-                    f"interrupted: {len(rows)} trial(s) finished in this run are in {csv_path}; "
-                    "--resume continues",
-                    file=sys.stderr,
-                )
-                raise
+            except Interrupted as interrupted:
+                raise interrupted.explained(
+                    f"{len(rows)} trial(s) finished in this run are in {csv_path}; "
+                    "--resume continues"
+                ) from None
             finally:
                 if live:
                     live.stop()
         try:
             evaluate_chosen(done, folder, varied, out, csv_path, human, as_json)
-        except Interrupted:
-            print(
-                f"interrupted during the test evaluation: every trial is in {csv_path}; "
-                "--resume evaluates the choice again",
-                file=sys.stderr,
-            )
-            raise
+        except Interrupted as interrupted:
+            raise interrupted.explained(
+                f"during the test evaluation; every trial is in {csv_path}; "
+                "--resume evaluates the choice again"
+            ) from None
 
 
 def evaluate_chosen(

@@ -26,10 +26,15 @@ class Interrupted(BaseException):
     """A signal, raised in the main thread. A BaseException (like KeyboardInterrupt), so no
     `except Exception` on the way swallows it."""
 
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
+    def __init__(self, signum: int, detail: str = ""):
+        name = signal.Signals(signum).name
+        super().__init__(f"{name}: {detail}" if detail else name)
         self.signum = signum
         self.exit_code = 128 + signum
+
+    def explained(self, detail: str) -> Interrupted:
+        """The same signal with what the command kept, for its one closing line."""
+        return Interrupted(self.signum, detail)
 
 
 def _raise(signum: int) -> None:
