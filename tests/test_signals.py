@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
-from procs import Command
+from procs import ROOT, Command
 
 from linclf.engine import search as grid_search
 from linclf.engine.config import TrainConfig
@@ -108,7 +111,10 @@ def test_signal_during_the_test_evaluation_is_one_line(tiny_data_dir, tmp_path):
         command.wait_for("evaluating the test set once")
         time.sleep(0.5)
         assert_ended(command, command.send(signal.SIGINT), signal.SIGINT)
-    assert "interrupted during the test evaluation" in command.stderr
+    assert command.stderr.strip().splitlines() == [
+        f"linclf: interrupted: SIGINT: during the test evaluation; every trial is in "
+        f"{out / 'results.csv'}; --resume evaluates the choice again"
+    ]
     assert not (out / "best.json").exists()
 
 
@@ -136,3 +142,124 @@ def test_second_signal_to_train_saves_the_finished_epochs(tiny_data_dir, tmp_pat
     info = json.loads((run / "run.json").read_text())
     assert info["status"] == "interrupted" and 1 <= info["epochs"] < LONG
     assert {"curves.png", "weights.npz"} <= {path.name for path in run.iterdir()}
+
+
+def in_own_group(args: list, **kwargs) -> subprocess.Popen:
+    """`python -m linclf ARGS` leading a process group of its own, as a login shell's job."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "linclf", *map(str, args)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        **kwargs,
+    )
+
+
+def wait_for_history(out, epochs: int = 1, timeout: float = 60.0):
+    """The run folder under out once its history holds epochs lines."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for history in out.glob("**/history.jsonl"):
+            if len(history.read_bytes().splitlines()) >= epochs:
+                return history.parent
+        time.sleep(0.05)
+    raise AssertionError(f"no history of {epochs} epochs under {out}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["search", "report"])
+def test_a_hangup_of_the_whole_group_is_one_line(tiny_data_dir, tmp_path, command):
+    """What a dropped SSH session sends: SIGHUP to every process of the foreground group,
+    the workers and Python's resource tracker included. One line, 129, nothing left."""
+    out = tmp_path / "out"
+    if command == "search":
+        args = search_args(tiny_data_dir, out)
+    else:
+        args = ["report", "--quick", "--data-dir", tiny_data_dir, "--jobs", "2", "--out", out]
+    process = in_own_group(args)
+    try:
+        wait_for_history(out)
+        os.killpg(process.pid, signal.SIGHUP)
+        _, err = process.communicate(timeout=LIMIT)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 129, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("linclf: interrupted: SIGHUP: "), err
+
+
+N_EPOCHS = 100  # a few seconds on tiny data: the run is mid-way when the signal comes
+
+
+def train_args(data_dir, out) -> list:
+    return ["train", "--data-dir", data_dir, "--n-epochs", N_EPOCHS, "--n-batch", 10, "--out", out]
+
+
+@pytest.mark.slow
+def test_nohup_keeps_a_training_run_through_a_hangup(tiny_data_dir, tmp_path):
+    """`nohup linclf train … &`: nohup ignores SIGHUP, and so does the run; run.json names
+    the log its output went to."""
+    log, out = tmp_path / "train.log", tmp_path / "out"
+    with open(log, "w") as handle:
+        process = subprocess.Popen(
+            [
+                "nohup",
+                sys.executable,
+                "-m",
+                "linclf",
+                *map(str, train_args(tiny_data_dir, out)),
+            ],
+            cwd=ROOT,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        run = wait_for_history(out)
+        os.killpg(process.pid, signal.SIGHUP)
+        assert len((run / "history.jsonl").read_bytes().splitlines()) < N_EPOCHS
+        assert process.wait(120) == 0, log.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "completed" and info["epochs"] == N_EPOCHS
+    assert info["log"] == str(log.resolve())
+
+
+@pytest.mark.slow
+def test_sigint_ignored_in_a_background_job_stays_ignored(tiny_data_dir, tmp_path):
+    """A shell without job control starts `linclf train … &` with SIGINT ignored."""
+    process = in_own_group(
+        train_args(tiny_data_dir, tmp_path),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
+    )
+    try:
+        run = wait_for_history(tmp_path)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    assert json.loads((run / "run.json").read_text())["status"] == "completed"
+
+
+def test_sigquit_saves_the_run_interrupted(tiny_data_dir, tmp_path):
+    """Ctrl-\\ ends a run like Ctrl-C: saved, with its final status (not left `running`,
+    which a reader cannot tell from a kill), exit 131."""
+    with Command(
+        [*train_args(tiny_data_dir, tmp_path)[:4], LONG, "--n-batch", 10, "--out", tmp_path]
+    ) as command:
+        command.wait_for("train loss")
+        run = wait_for_history(tmp_path)
+        assert_ended(command, command.send(signal.SIGQUIT), signal.SIGQUIT)
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "interrupted" and info["epochs"] >= 1
+    assert {"history.csv", "curves.png"} <= {path.name for path in run.iterdir()}
