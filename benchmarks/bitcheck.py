@@ -10,10 +10,10 @@
 Each configuration trains on real CIFAR-10 through the same path as `linclf train`
 (engine.recording.train_and_record: Training into a RunRecorder, the test set scored once)
 and stores, as hex of the IEEE bits: every EpochStats float but `seconds`, the status,
-sha256 of the final W and b, the recorded
-test loss and accuracy and the per-image probabilities behind the histograms, the test set
-scored again at one BLAS thread and at the machine's threads (the search and report path,
-evaluate()), and sha256 of the loaded matrices and statistics. OpenBLAS's threaded driver sums
+sha256 of the final W and b, the recorded test loss and accuracy and the per-image
+probabilities behind the histograms, the test set scored again at one BLAS thread and at the
+machine's threads (the search and report path, evaluate()), and sha256 of the loaded
+matrices and statistics. OpenBLAS's threaded driver sums
 some products in another order than its one-thread driver (differences ~1e-15 in per-image
 probabilities): a field scored at the machine's threads passes when it equals the reference's
 at one thread, and the comparison says so.
