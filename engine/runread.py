@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linclf.engine import status as st
+from linclf.engine.files import read_capped, read_slice
 from linclf.engine.runs import FORMAT, HEARTBEAT_SECONDS
 from linclf.engine.train import EpochStats
 
@@ -87,12 +88,12 @@ def parse_lines(data: bytes) -> list[EpochStats]:
     return rows
 
 
-def read_text(path: Path) -> str | None:
+def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str | None:
+    """The text of regular file path; None if it is missing, not a regular file (a FIFO, a
+    link to a device) or longer than limit bytes (engine/files.py)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None
-        return path.read_text(errors="replace")
-    except (OSError, ValueError):
+        return read_capped(path, limit).decode(errors="replace")
+    except OSError:
         return None
 
 
@@ -116,6 +117,18 @@ def read_history(run_dir: Path) -> list[EpochStats]:
     return parse_lines(text_.encode())
 
 
+def last_epoch(run_dir: Path) -> EpochStats | None:
+    """The last whole row of a run's history.jsonl (read from its end, within 64 KiB)."""
+    path = Path(run_dir) / "history.jsonl"
+    try:
+        size = os.stat(path).st_size
+        data = read_slice(path, max(0, size - (64 << 10)), 64 << 10)
+    except OSError:
+        return None
+    rows = parse_lines(data[data.find(b"\n") + 1 :] if size > len(data) else data)
+    return rows[-1] if rows else None
+
+
 def load_run(run_dir: str | os.PathLike) -> dict:
     """A run folder as a dict: run.json's fields (those present), "history" as EpochStats and
     "run_dir". Nothing is validated beyond types here; doors show what is missing."""
@@ -128,15 +141,6 @@ def load_run(run_dir: str | os.PathLike) -> dict:
     data["history"] = history
     data["run_dir"] = str(run_dir)
     return data
-
-
-def list_runs(out: str | os.PathLike) -> list[Path]:
-    """Run folders under out (at any depth: search trials and report experiments live inside
-    their search's or report's folder), newest first."""
-    out = Path(out)
-    if not out.is_dir():
-        return []
-    return sorted((p.parent for p in out.rglob("run.json")), key=lambda p: p.name, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,7 @@ def read_beat(run_dir: Path) -> float | None:
     """When the writer last showed life: the time in its heartbeat file, else (an older
     folder, or one just created) the newest change of its run files."""
     try:
-        beat = float((read_text(run_dir / "heartbeat") or "").strip()[:40])
+        beat = float((read_text(run_dir / "heartbeat", 4096) or "").strip()[:40])
     except ValueError:
         beat = math.nan
     if math.isfinite(beat):
@@ -234,7 +238,8 @@ def judge(info: RunInfo, beat: float | None, now: float, host: str | None = None
     if info.readable and info.status not in (st.PENDING, st.RUNNING):
         return st.UNKNOWN
     live = info.status or st.RUNNING
-    age = now - beat if beat is not None else math.inf
+    # A heartbeat from the future (1e308, a clock far ahead) proves nothing: as if none.
+    age = now - beat if beat is not None and beat <= now + REMOTE_STALE_SECONDS else math.inf
     if info.host is not None and info.host == (host or socket.gethostname()):
         alive = writer_alive(info.pid, info.started)
         if alive is True:

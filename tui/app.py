@@ -32,6 +32,7 @@ from linclf.tui.messages import (
     RunFinished,
     RunStarted,
     StoreChanged,
+    WatchFailed,
 )
 from linclf.tui.views import VIEWS
 from linclf.tui.watch import Watcher
@@ -246,10 +247,10 @@ class LinclfApp(App):
     def gradcheck(self) -> None:
         workers.gradient_check(self.post_message, self.data_dir)
 
-    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_runs(self) -> None:
-        worker = get_current_worker()
-        self.watcher.run(self.post_message, lambda: worker.is_cancelled)
+        """The watcher polls in a daemon thread of its own, not a worker: exiting never waits
+        for it (a read stuck on a dead NFS server must not keep the app alive)."""
+        self.watcher.start(self.post_message)
 
     # --------------------------------------------------------------- messages
     def on_hyperparameter_form_start_requested(self, _event) -> None:
@@ -266,7 +267,9 @@ class LinclfApp(App):
                 before.weights is None or before.weights.key != weights.key
             ):
                 self.query_one(TemplatesView).show(weights.W, weights.caption)
-            self.query_one(RunsPanel).update(event.runs, event.searches, event.system)
+            self.query_one(RunsPanel).update(
+                event.runs, event.searches, event.system, event.left_out
+            )
 
     def on_run_started(self, event: RunStarted) -> None:
         self.run_view.own = event.run_dir
@@ -301,8 +304,18 @@ class LinclfApp(App):
         self.query_one(GradcheckPanel).failed(event.message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "train" and event.state == WorkerState.ERROR:
+        """The one place where a background thread's failure reaches the user."""
+        if event.state != WorkerState.ERROR:
+            return
+        if event.worker.group == "train":
             self.on_run_failed(RunFailed(f"training failed: {event.worker.error}"))
+        else:
+            self.notify(
+                Text(f"{event.worker.group} failed: {event.worker.error}"), severity="error"
+            )
+
+    def on_watch_failed(self, event: WatchFailed) -> None:
+        self.notify(Text(event.message), severity="error", timeout=8)
 
     def on_button_pressed(self, event) -> None:
         if event.button.id == "run-check":

@@ -89,15 +89,13 @@ def legend(snap: RunSnap, fields: list[str]) -> str:
 
 def epochs_text(snap: RunSnap) -> str:
     total = snap.info.config.get("n_epochs")
-    return f"{len(snap.history)}/{value_text(total)}"
+    return f"{snap.epochs}/{value_text(total)}"
 
 
 def status_line(snap: RunSnap, now: float | None = None) -> Text:
     """State, run, epochs, elapsed and (while live) ETA on one line."""
-    seconds = [s.seconds for s in snap.history if s.seconds is not None]
-    elapsed = sum(v for v in seconds if math.isfinite(v))
     line = state_text(snap.state)
-    line.append(f" · {snap.path.name} · epoch {epochs_text(snap)} · {fmt.clock(elapsed)}")
+    line.append(f" · {snap.path.name} · epoch {epochs_text(snap)} · {fmt.clock(snap.elapsed)}")
     eta = eta_seconds(snap)
     if eta is not None:
         line.append(f" · ETA {fmt.clock(eta)}")
