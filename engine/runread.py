@@ -28,6 +28,7 @@ STALE_SECONDS = 3 * HEARTBEAT_SECONDS
 # sees of a file for up to a minute.
 REMOTE_STALE_SECONDS = 90.0
 CLOCK_SLACK = 2.0  # process start times are known to about a second
+DISK_FULL_BYTES = 1 << 20  # less room than this on a run's disk: it could not write its end
 
 
 def number(value) -> float | None:
@@ -206,6 +207,16 @@ def read_beat(run_dir: Path) -> float | None:
         except OSError:
             pass
     return max(times, default=None)
+
+
+def disk_full(path: Path) -> bool:
+    """Whether the file system holding path has (next to) no room left: a run on it that
+    died without a final status most likely failed to write one (ENOSPC)."""
+    try:
+        stats = os.statvfs(path)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < DISK_FULL_BYTES
 
 
 def writer_alive(pid: int | None, started: float | None) -> bool | None:

@@ -241,3 +241,16 @@ def test_a_store_beyond_the_scan_bound_says_so_and_keeps_the_newest_and_the_live
     assert store.discovery.left_out > 0
     assert names[-3:] == [f"2026010{day}-000000-done" for day in (6, 7, 8)]
     assert old_live in store.snaps()  # live: never the one dropped
+
+
+def test_a_dead_run_on_a_full_disk_says_so(tmp_path, monkeypatch):
+    from linclf.tui import describe
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True
+    )
+    folder = write_run(tmp_path / "d", fixed_history(1), "running", pid=int(gone.stdout), beat=1.0)
+    snap = snap_of(folder)
+    assert snap.state == st.DEAD and "disk is full" not in describe.note(snap).plain
+    monkeypatch.setattr(runread, "DISK_FULL_BYTES", 1 << 62)  # as if no room were left
+    assert "disk is full" in describe.note(snap).plain

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from linclf.engine import format as fmt
 from linclf.engine import status as st
+from linclf.engine.runread import disk_full
 from linclf.engine.runwatch import RunSnap, eta_seconds
 
 STATE_STYLES = {
@@ -118,6 +119,8 @@ def note(snap: RunSnap) -> Text:
     if snap.state in st.JUDGED:
         where = f"pid {info.pid} on {info.host}" if info.pid is not None else "its writer"
         sentence = f"{snap.state.capitalize()}: {st.JUDGED[snap.state]} ({where})"
+        if snap.state == st.DEAD and disk_full(snap.path):
+            sentence = f"Dead: its disk is full, so it could not record how it ended ({where})"
         return Text(sentence, style="bold red" if snap.state == st.DEAD else "yellow")
     if not info.readable:
         return Text(f"{snap.path}: run.json is missing or unreadable", style="yellow")
