@@ -68,6 +68,8 @@ class HistoryTail:
         except OSError:
             return False
         whole = data if ended and start + len(data) == size else data[: data.rfind(b"\n") + 1]
+        if not whole and len(data) == CHUNK:  # no line break in a whole chunk: not linclf's
+            whole = data
         self.offset = start + len(whole)
         self.add(runread.parse_lines(whole))
         return start + len(data) < size
@@ -90,7 +92,8 @@ class HistoryTail:
         except OSError:
             return
         cut = head.find(b"\n")
-        if cut < 0:
+        if cut < 0:  # no line break where a line should end: go on from after what was read
+            self.offset = skip + len(head)
             return
         self.offset = skip + cut + 1
         # Epochs skipped: the writer numbers them from 1; else estimated from line lengths.

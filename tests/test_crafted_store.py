@@ -115,6 +115,12 @@ def test_a_gigabyte_without_line_breaks_is_read_a_chunk_per_poll(tmp_path):
     reader = runwatch.RunFolder(folder, "")
     reader.poll(0.0, "elsewhere")
     assert reader.snap.history == () and reader.snap.epochs == 0
+    assert reader.tail.offset > MAX_FILE_BYTES * 15  # read from the tail, not from the start
+    with open(folder / "history.jsonl", "a") as handle:  # then a real epoch arrives
+        handle.write("\n" + json.dumps(fixed_history(7)[-1].to_dict()) + "\n")
+    for _ in range(3):
+        reader.poll(0.0, "elsewhere")
+    assert [s.epoch for s in reader.snap.history] == [7]
 
 
 HUNG_APP = """
