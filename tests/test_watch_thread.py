@@ -75,3 +75,26 @@ async def test_the_app_shows_a_failing_watcher(tmp_path, monkeypatch):
                 break
         assert any("the store is broken" in text for text in shown), shown
         assert app.is_running
+
+
+async def test_a_poll_that_hangs_is_shown(tmp_path, monkeypatch):
+    release = threading.Event()
+
+    def hang(self, full, now):
+        release.wait()
+
+    monkeypatch.setattr(Watcher, "poll", hang)
+    monkeypatch.setattr("linclf.tui.app.STUCK_SECONDS", 0.5)
+    app = LinclfApp(out=tmp_path, view="runs")
+    try:
+        async with app.run_test() as pilot:
+            shown: list[str] = []
+            for _ in range(200):
+                await pilot.pause(0.05)
+                shown = [str(n.message) for n in app._notifications]
+                if shown:
+                    break
+            assert any("has not answered" in text for text in shown), shown
+            assert app.is_running
+    finally:
+        release.set()

@@ -35,7 +35,7 @@ from linclf.tui.messages import (
     WatchFailed,
 )
 from linclf.tui.views import VIEWS
-from linclf.tui.watch import Watcher
+from linclf.tui.watch import STUCK_SECONDS, Watcher
 from linclf.tui.widgets.curves import Curves
 from linclf.tui.widgets.footer import KeyFooter
 from linclf.tui.widgets.form import HyperparameterForm
@@ -128,6 +128,8 @@ class LinclfApp(App):
         if self.followed is not None:
             self.follow(self.followed)
         self.watch_runs()
+        self._told_stuck = False
+        self.set_interval(1.0, self._check_watcher)
         # A dropped SSH connection (SIGHUP) or SIGTERM: stop, save and exit within seconds,
         # whatever the app is doing (tui/hangup.py).
         if not self.is_headless:
@@ -316,6 +318,14 @@ class LinclfApp(App):
 
     def on_watch_failed(self, event: WatchFailed) -> None:
         self.notify(Text(event.message), severity="error", timeout=8)
+
+    def _check_watcher(self) -> None:
+        """A poll that hangs (a dead NFS server) is shown, once per hang."""
+        stuck = self.watcher.stuck_for() >= STUCK_SECONDS
+        if stuck and not self._told_stuck:
+            message = f"{self.out} has not answered for {STUCK_SECONDS:g} s: shown as last read"
+            self.notify(Text(message), severity="warning", timeout=8)
+        self._told_stuck = stuck
 
     def on_button_pressed(self, event) -> None:
         if event.button.id == "run-check":

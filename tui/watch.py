@@ -20,6 +20,7 @@ from linclf.tui.system import ProcessSampler
 
 INTERVAL = 0.5  # the followed run is re-read this often: an epoch shows within ~0.6 s
 FULL_EVERY = 2  # every 2nd poll (each second) the whole tree: new runs, live runs, searches
+STUCK_SECONDS = 5.0  # a poll this long is shown as stuck (a file system that hangs)
 
 
 def read_weights(snap: RunSnap | None) -> Weights:
@@ -65,6 +66,12 @@ class Watcher:
         self.requested: Path | None = None
         self._last: StoreChanged | None = None
         self._thread: threading.Thread | None = None
+        self._busy_since: float | None = None  # monotonic start of the poll under way
+
+    def stuck_for(self) -> float:
+        """Seconds the poll under way has taken so far (0 between polls)."""
+        since = self._busy_since
+        return time.monotonic() - since if since is not None else 0.0
 
     def follow(self, path: Path | None) -> None:
         self.requested = path
@@ -139,6 +146,7 @@ class Watcher:
         while not self.stopped.is_set():
             woken = self.wake.is_set()
             self.wake.clear()
+            self._busy_since = time.monotonic()
             try:
                 snapshot = self.poll(tick % FULL_EVERY == 0 or woken, time.time())
                 reported = None
@@ -148,6 +156,7 @@ class Watcher:
                 if message != reported:
                     post(WatchFailed(message[:300]))
                     reported = message
+            self._busy_since = None
             if snapshot is not None and not self.stopped.is_set():
                 post(snapshot)
             tick += 1
