@@ -249,14 +249,17 @@ def judge(info: RunInfo, beat: float | None, now: float, host: str | None = None
     if info.readable and info.status not in (st.PENDING, st.RUNNING):
         return st.UNKNOWN
     live = info.status or st.RUNNING
-    # A heartbeat from the future (1e308, a clock far ahead) proves nothing: as if none.
-    age = now - beat if beat is not None and beat <= now + REMOTE_STALE_SECONDS else math.inf
-    if info.host is not None and info.host == (host or socket.gethostname()):
-        alive = writer_alive(info.pid, info.started)
-        if alive is True:
-            return live if age <= STALE_SECONDS else st.STALLED
-        # A writer that just ended may be gone before its final run.json is read: only a
-        # heartbeat older than two beats makes it dead.
-        if alive is False:
-            return live if age <= 2 * HEARTBEAT_SECONDS else st.DEAD
+    age = now - beat if beat is not None else math.inf
+    here = info.host is not None and info.host == (host or socket.gethostname())
+    alive = writer_alive(info.pid, info.started) if here else None
+    if alive is True:
+        return live if age <= STALE_SECONDS else st.STALLED
+    # Without a living writer, a heartbeat from the future (1e308, a clock far ahead) proves
+    # nothing: as if there were none.
+    if age < -REMOTE_STALE_SECONDS:
+        age = math.inf
+    # A writer that just ended may be gone before its final run.json is read: only a
+    # heartbeat older than two beats makes it dead.
+    if alive is False:
+        return live if age <= 2 * HEARTBEAT_SECONDS else st.DEAD
     return live if age <= REMOTE_STALE_SECONDS else st.DEAD
