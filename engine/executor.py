@@ -17,6 +17,7 @@ from linclf.engine.errors import UsageError
 
 GRACE = 1.0  # seconds a terminated worker has before it is killed
 CONNECT_TIMEOUT = 20  # seconds to reach a Dask scheduler, handshake included
+MAX_HANDSHAKE = 1 << 20  # bytes of a scheduler's first message (a few hundred in practice)
 
 
 class LocalPool(ProcessPoolExecutor):
@@ -114,6 +115,42 @@ async def _probe(scheduler: str) -> None:
         comm.abort()
 
 
+class NotDask(ValueError):
+    """The peer at a scheduler address answers, but not as a Dask scheduler does."""
+
+
+def _first_message(scheduler: str) -> None:
+    """Read, over a plain socket, the handshake a Dask scheduler sends as soon as one connects
+    (tcp:// only), each step bounded in time and size: Dask's own reader allocates whatever
+    length the peer's first 8 bytes claim (158 PiB from an HTTP server). NotDask when what
+    comes is not a Dask message."""
+    import socket
+    import struct
+    from urllib.parse import urlsplit
+
+    from distributed.protocol.utils import unpack_frames
+
+    parts = urlsplit(scheduler)
+    if parts.scheme != "tcp":
+        return
+    with socket.create_connection((parts.hostname, parts.port or 8786), CONNECT_TIMEOUT) as sock:
+        sock.settimeout(CONNECT_TIMEOUT)
+        data = b""
+        while len(data) < 8 or len(data) < 8 + struct.unpack("<Q", data[:8])[0]:
+            if len(data) >= 8 and struct.unpack("<Q", data[:8])[0] > MAX_HANDSHAKE:
+                raise NotDask("its first message is too long")
+            block = sock.recv(1 << 16)
+            if not block:
+                raise NotDask("it closed the connection without a word")
+            data += block
+    try:
+        _, buffers = unpack_frames(memoryview(data[8:]), partial=True)
+    except Exception:  # noqa: BLE001 - any failure to parse means: not Dask
+        raise NotDask("its first message is not in Dask's format") from None
+    if sum(buffers) > MAX_HANDSHAKE:
+        raise NotDask("its first message is too long")
+
+
 def _client(scheduler: str):
     """A Dask client connected to scheduler, or UsageError with one line saying why not."""
     _check_address(scheduler)
@@ -126,8 +163,11 @@ def _client(scheduler: str):
     import asyncio
 
     try:
+        _first_message(scheduler)
         asyncio.run(_probe(scheduler))
-    except (TimeoutError, OSError, ValueError, TypeError) as err:
+    except NotDask as err:
+        raise UsageError(f"--scheduler {scheduler}: not a Dask scheduler ({err})") from None
+    except (TimeoutError, OSError, ValueError, TypeError, MemoryError) as err:
         reason = str(err).splitlines()[0] if str(err) else "no answer"
         raise UsageError(
             f"--scheduler {scheduler}: no Dask scheduler answers there "

@@ -1,12 +1,79 @@
-"""Writing files so that a reader or a crash never sees half of one, and JSON without NaN."""
+"""Writing files so that a reader or a crash never sees half of one, JSON without NaN, and
+reading files that someone else wrote without trusting them (engine/npzread.py reads weights).
+
+A run folder or a results file may be written by anyone: any of its names may be a FIFO (an
+open() or read() that never returns), a link to /dev/zero (endless), or simply huge. Every
+reader of such files goes through read_capped or read_slice: the file is opened non-blocking,
+must be a regular file once open (fstat, not the name), and is read only up to a limit, whatever
+its size claims to be.
+"""
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import secrets
+import stat
 from pathlib import Path
+
+READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+class NotRegularFile(OSError):
+    """A FIFO, device, socket or folder where a regular file was expected."""
+
+
+class FileTooLarge(OSError):
+    """A file holding more than its reader accepts."""
+
+
+def open_regular(path: Path) -> int:
+    """A descriptor of path, opened without blocking and only if it is a regular file: a name
+    that leads to anything else is checked before opening (opening some devices acts) and
+    after (the name may have been replaced in between)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+    fd = os.open(path, READ_FLAGS)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+    return fd
+
+
+def _read_upto(fd: int, count: int) -> bytes:
+    parts, left = [], count
+    while left > 0:
+        part = os.read(fd, min(left, 1 << 20))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+def read_capped(path: Path, limit: int) -> bytes:
+    """The whole of regular file path; FileTooLarge when it holds more than limit bytes (what
+    is read decides, not st_size), NotRegularFile, or any other OSError."""
+    fd = open_regular(path)
+    try:
+        data = _read_upto(fd, limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise FileTooLarge(errno.EFBIG, f"more than {limit >> 20} MiB", str(path))
+    return data
+
+
+def read_slice(path: Path, offset: int, count: int) -> bytes:
+    """At most count bytes of regular file path from offset (fewer at its end)."""
+    fd = open_regular(path)
+    try:
+        os.lseek(fd, offset, os.SEEK_SET)
+        return _read_upto(fd, count)
+    finally:
+        os.close(fd)
 
 
 def atomic_write(path: Path, data: bytes, durable: bool = False) -> None:

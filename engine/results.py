@@ -6,6 +6,9 @@ is new) and an fsync; a short write is cut off again. A row that is torn all the
 machine went down mid-write) is found when the search resumes: it is dropped, and its trial
 runs again. While a search writes its CSV it holds a lock beside it, so a second search of
 the same folder refuses to start instead of running every trial twice.
+
+A resumed search trusts a row only where its run folder agrees with it (run_agrees): the
+file may have been edited, or copied from elsewhere.
 """
 
 from __future__ import annotations
@@ -14,15 +17,19 @@ import contextlib
 import csv
 import errno
 import io
+import math
 import os
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from linclf.engine import runread
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig, config_fields
 from linclf.engine.errors import UsageError
-from linclf.engine.files import atomic_write
+from linclf.engine.files import atomic_write, read_capped
+
+MAX_RESULTS_BYTES = 64 << 20  # 100 000 rows of 600 bytes
 
 OUTCOME_FIELDS = {
     "status": str,
@@ -90,14 +97,49 @@ def _scan(data: bytes) -> tuple[list[str] | None, list[dict], bool]:
     return header, rows, torn
 
 
+def _read(path: Path) -> bytes | None:
+    """The bytes of a results CSV (None: there is none); a FIFO, a device or a file beyond
+    MAX_RESULTS_BYTES is a UsageError (engine/files.py reads without blocking)."""
+    try:
+        return read_capped(path, MAX_RESULTS_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise UsageError(
+            f"{path}: cannot read these results ({err.strerror or err}); pass another --out"
+        ) from None
+
+
 def read_results(path: Path) -> list[dict]:
     """The whole rows of a results CSV, typed by the config schema (a torn or unreadable line
     is left out); a missing file gives no rows."""
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        return []
-    return _scan(data)[1]
+    data = _read(Path(path))
+    return _scan(data)[1] if data is not None else []
+
+
+def _same(a, b) -> bool:
+    return isinstance(a, float) and isinstance(b, float) and math.isclose(a, b, rel_tol=1e-9)
+
+
+def run_agrees(row: dict) -> bool:
+    """Whether the run folder a finished row names says what the row says: the same config
+    and status, as many epochs, the same last validation figures. A row that does not is not
+    trusted (its trial runs again): anyone may have written results.csv."""
+    if row["status"] == st.FAILED:
+        return True  # its trial runs again anyway
+    folder = Path(row["run_dir"] or "")
+    info = runread.run_info(runread.read_json(folder / "run.json")) if row["run_dir"] else None
+    if info is None or info.status != row["status"]:
+        return False
+    if any(info.config.get(spec.name) != row[spec.name] for spec in config_fields()):
+        return False
+    last = runread.last_epoch(folder)
+    return (
+        last is not None
+        and last.epoch == row["epochs_run"]
+        and _same(last.val_acc, row["val_acc"])
+        and _same(last.val_cost, row["val_cost"])
+    )
 
 
 class ResultsFile:
@@ -123,6 +165,11 @@ class ResultsFile:
                 f"{self.path}: another linclf search is writing these results; "
                 "wait for it to end, or pass another --out"
             ) from None
+        except OSError as err:  # the lock's name is a folder, say
+            raise UsageError(
+                f"{self.lock.lock_file}: cannot lock the results ({err.strerror or err}); "
+                "pass another --out"
+            ) from None
         try:
             self._open()
         except BaseException:
@@ -138,13 +185,18 @@ class ResultsFile:
             return
         if not self.resume:
             raise FileExistsError(f"{self.path}: results exist; pass --resume to continue them")
-        header, self.rows, torn = _scan(self.path.read_bytes())
+        data = _read(self.path)
+        if data is None:
+            return
+        header, rows, torn = _scan(data)
         if header is not None and header != self.fields:
             raise UsageError(
                 f"{self.path}: its columns are not those of this linclf's results; "
                 "pass another --out"
             )
-        if torn:  # keep the whole rows only; the trials of the dropped lines run again
+        self.rows = [row for row in rows if run_agrees(row)]
+        torn |= len(self.rows) < len(rows)
+        if torn:  # keep the whole, trusted rows only; the trials of the others run again
             lines = [self._encode(row) for row in self.rows]
             atomic_write(self.path, b"".join([encode_line(self.fields), *lines]), durable=True)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from linclf.engine import status as st
 from linclf.engine.records import EpochStats
+from linclf.engine.files import read_capped, read_slice
 from linclf.engine.runs import FORMAT, HEARTBEAT_SECONDS
 
 MAX_FILE_BYTES = 64 << 20  # a 100 000-epoch history is about 20 MB
@@ -27,6 +28,7 @@ STALE_SECONDS = 3 * HEARTBEAT_SECONDS
 # sees of a file for up to a minute.
 REMOTE_STALE_SECONDS = 90.0
 CLOCK_SLACK = 2.0  # process start times are known to about a second
+DISK_FULL_BYTES = 1 << 20  # less room than this on a run's disk: it could not write its end
 
 
 def number(value) -> float | None:
@@ -87,12 +89,12 @@ def parse_lines(data: bytes) -> list[EpochStats]:
     return rows
 
 
-def read_text(path: Path) -> str | None:
+def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str | None:
+    """The text of regular file path; None if it is missing, not a regular file (a FIFO, a
+    link to a device) or longer than limit bytes (engine/files.py)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None
-        return path.read_text(errors="replace")
-    except (OSError, ValueError):
+        return read_capped(path, limit).decode(errors="replace")
+    except OSError:
         return None
 
 
@@ -116,6 +118,18 @@ def read_history(run_dir: Path) -> list[EpochStats]:
     return parse_lines(text_.encode())
 
 
+def last_epoch(run_dir: Path) -> EpochStats | None:
+    """The last whole row of a run's history.jsonl (read from its end, within 64 KiB)."""
+    path = Path(run_dir) / "history.jsonl"
+    try:
+        size = os.stat(path).st_size
+        data = read_slice(path, max(0, size - (64 << 10)), 64 << 10)
+    except OSError:
+        return None
+    rows = parse_lines(data[data.find(b"\n") + 1 :] if size > len(data) else data)
+    return rows[-1] if rows else None
+
+
 def load_run(run_dir: str | os.PathLike) -> dict:
     """A run folder as a dict: run.json's fields (those present), "history" as EpochStats and
     "run_dir". Nothing is validated beyond types here; doors show what is missing."""
@@ -128,15 +142,6 @@ def load_run(run_dir: str | os.PathLike) -> dict:
     data["history"] = history
     data["run_dir"] = str(run_dir)
     return data
-
-
-def list_runs(out: str | os.PathLike) -> list[Path]:
-    """Run folders under out (at any depth: search trials and report experiments live inside
-    their search's or report's folder), newest first."""
-    out = Path(out)
-    if not out.is_dir():
-        return []
-    return sorted((p.parent for p in out.rglob("run.json")), key=lambda p: p.name, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -190,7 +195,7 @@ def read_beat(run_dir: Path) -> float | None:
     """When the writer last showed life: the time in its heartbeat file, else (an older
     folder, or one just created) the newest change of its run files."""
     try:
-        beat = float((read_text(run_dir / "heartbeat") or "").strip()[:40])
+        beat = float((read_text(run_dir / "heartbeat", 4096) or "").strip()[:40])
     except ValueError:
         beat = math.nan
     if math.isfinite(beat):
@@ -202,6 +207,16 @@ def read_beat(run_dir: Path) -> float | None:
         except OSError:
             pass
     return max(times, default=None)
+
+
+def disk_full(path: Path) -> bool:
+    """Whether the file system holding path has (next to) no room left: a run on it that
+    died without a final status most likely failed to write one (ENOSPC)."""
+    try:
+        stats = os.statvfs(path)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < DISK_FULL_BYTES
 
 
 def writer_alive(pid: int | None, started: float | None) -> bool | None:
@@ -235,12 +250,16 @@ def judge(info: RunInfo, beat: float | None, now: float, host: str | None = None
         return st.UNKNOWN
     live = info.status or st.RUNNING
     age = now - beat if beat is not None else math.inf
-    if info.host is not None and info.host == (host or socket.gethostname()):
-        alive = writer_alive(info.pid, info.started)
-        if alive is True:
-            return live if age <= STALE_SECONDS else st.STALLED
-        # A writer that just ended may be gone before its final run.json is read: only a
-        # heartbeat older than two beats makes it dead.
-        if alive is False:
-            return live if age <= 2 * HEARTBEAT_SECONDS else st.DEAD
+    here = info.host is not None and info.host == (host or socket.gethostname())
+    alive = writer_alive(info.pid, info.started) if here else None
+    if alive is True:
+        return live if age <= STALE_SECONDS else st.STALLED
+    # Without a living writer, a heartbeat from the future (1e308, a clock far ahead) proves
+    # nothing: as if there were none.
+    if age < -REMOTE_STALE_SECONDS:
+        age = math.inf
+    # A writer that just ended may be gone before its final run.json is read: only a
+    # heartbeat older than two beats makes it dead.
+    if alive is False:
+        return live if age <= 2 * HEARTBEAT_SECONDS else st.DEAD
     return live if age <= REMOTE_STALE_SECONDS else st.DEAD

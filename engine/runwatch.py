@@ -3,7 +3,8 @@
 Polling, not file-system events: a lab's shared drive is NFS, where a reader gets no inotify
 event for what another host writes. Each poll costs little: a folder is re-read only where a
 file's signature (inode, size, modification time) changed, history.jsonl is read from where
-the last poll stopped, and a folder's list of sub-folders only when its own time changed.
+the last poll stopped (engine/historytail.py, which also bounds what is held of it), and a
+folder's list of sub-folders only when its own time changed.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from pathlib import Path
 
 from linclf.engine import runread
 from linclf.engine import status as st
+from linclf.engine.historytail import HistoryTail
 from linclf.engine.records import EpochStats
 
 MARKERS = ("run.json", "history.jsonl")  # a folder holding either is a run folder
 MAX_DEPTH = 6  # out/search/runs/<run> is depth 3; deeper trees are not run stores
-MAX_FOLDERS = 5000  # folders looked at per scan, so a mistaken --out cannot hang the reader
-CHUNK = 8 << 20  # history bytes read per poll (a huge history arrives over several polls)
+# Folders looked at per scan, so a mistaken --out cannot hang the reader; the Runs view says
+# how many it left out.
+MAX_FOLDERS = 5000
 LIVE = frozenset({st.PENDING, st.RUNNING, st.STALLED})
 
 
@@ -51,11 +54,13 @@ class RunSnap:
     path: Path
     group: str
     info: runread.RunInfo
-    history: tuple[EpochStats, ...]
+    history: tuple[EpochStats, ...]  # the newest epochs, and older ones thinned (historytail)
     state: str
     beat: float | None
     weights: tuple | None  # signature of weights.npz: changes when the file is replaced
     version: int
+    epochs: int = 0  # epochs recorded, all of them (history may hold fewer)
+    elapsed: float = 0.0  # their summed seconds
 
     @property
     def live(self) -> bool:
@@ -68,8 +73,7 @@ class RunFolder:
     def __init__(self, path: Path, group: str):
         self.path, self.group = path, group
         self._sigs: dict[str, tuple | None] = {}
-        self._offset, self._inode = 0, None
-        self._rows: list[EpochStats] = []
+        self.tail = HistoryTail(path / "history.jsonl")
         self.info = runread.RunInfo()
         self.snap: RunSnap | None = None
 
@@ -83,29 +87,17 @@ class RunFolder:
     def _read_history(self) -> None:
         sig = self._sigs.get("history.jsonl")
         if sig is None:  # format 1: the history was a JSON list, written at the end
-            self._rows = runread.read_history(self.path)
-            if not self._rows:
+            rows = runread.read_history(self.path)
+            if not rows:
                 old = runread.read_json(self.path / "run.json")
-                rows = old.get("history") if isinstance(old, dict) else None
-                stats = map(runread.stats_from, rows if isinstance(rows, list) else [])
-                self._rows = [s for s in stats if s is not None]
-            return
-        inode, size = sig[0], sig[1]
-        if inode != self._inode or size < self._offset:  # replaced or truncated: start over
-            self._inode, self._offset, self._rows = inode, 0, []
-        start = self._offset
-        try:
-            with open(self.path / "history.jsonl", "rb") as handle:
-                handle.seek(start)
-                data = handle.read(min(size - start, CHUNK))
-        except OSError:
+                listed = old.get("history") if isinstance(old, dict) else None
+                stats = map(runread.stats_from, listed if isinstance(listed, list) else [])
+                rows = [s for s in stats if s is not None]
+            self.tail.reset(None)
+            self.tail.add(rows)
             return
         # A line still being written waits for the next poll, unless the run has ended.
-        ended = self.info.status in st.FINAL and start + len(data) == size
-        whole = data if ended else data[: data.rfind(b"\n") + 1]
-        self._offset = start + len(whole)
-        self._rows.extend(runread.parse_lines(whole))
-        if start + len(data) < size:
+        if self.tail.read(sig[1], sig[0], self.info.status in st.FINAL):
             self._sigs["history.jsonl"] = ()  # more than one chunk: read on at the next poll
 
     def poll(self, now: float, host: str) -> bool:
@@ -128,10 +120,19 @@ class RunFolder:
             and (state, weights) == (old.state, old.weights)
         ):
             return False
-        history = old.history if old and not history_changed else tuple(self._rows)
+        history = old.history if old and not history_changed else self.tail.rows()
         version = old.version + 1 if old else 0
         self.snap = RunSnap(
-            self.path, self.group, self.info, history, state, beat, weights, version
+            self.path,
+            self.group,
+            self.info,
+            history,
+            state,
+            beat,
+            weights,
+            version,
+            self.tail.count,
+            self.tail.seconds,
         )
         return True
 
@@ -142,8 +143,11 @@ class Discovery:
     def __init__(self, root: Path):
         self.root = root
         self._listed: dict[Path, tuple[int, list[Path], bool]] = {}
+        self.left_out = 0
 
     def scan(self) -> list[Path]:
+        """The run folders found, newest names first; left_out counts the folders not looked
+        at once MAX_FOLDERS were (at least that many: their sub-folders are not counted)."""
         runs, stack, seen = [], [(self.root, 0)], 0
         while stack and seen < MAX_FOLDERS:
             folder, depth = stack.pop()
@@ -165,6 +169,7 @@ class Discovery:
                 runs.append(folder)
             elif depth < MAX_DEPTH:
                 stack.extend((child, depth + 1) for child in children)
+        self.left_out = len(stack)
         return runs
 
     @staticmethod
@@ -179,15 +184,16 @@ class Discovery:
                         children.append(Path(entry.path))
         except OSError:
             pass
-        return sorted(children, reverse=True), is_run
+        return sorted(children), is_run  # the stack pops the last: the newest name first
 
 
 class RunStore:
-    """Every run under root (and any followed folder outside it), polled.
+    """Every run under root (and the followed folder, also outside it), polled.
 
     poll() re-reads the followed run each time; with full=True it also looks for new runs
     and re-reads every run that is still live (finished runs are only re-checked every
-    FINISHED_EVERY full polls: nothing writes them any more)."""
+    FINISHED_EVERY full polls: nothing writes them any more). The store is used by one thread:
+    which run is followed is an argument of each poll, never state another thread changes."""
 
     FINISHED_EVERY = 10
 
@@ -195,26 +201,28 @@ class RunStore:
         self.root = Path(root)
         self.discovery = Discovery(self.root)
         self.folders: dict[Path, RunFolder] = {}
-        self.followed: Path | None = None
         self.host = socket.gethostname()
         self._full_polls = 0
-
-    def follow(self, path: Path | None) -> None:
-        self.followed = Path(path) if path is not None else None
 
     def _folder(self, path: Path) -> RunFolder:
         if path not in self.folders:
             self.folders[path] = RunFolder(path, group_of(path, self.root))
         return self.folders[path]
 
-    def poll(self, now: float, full: bool = True) -> bool:
+    def poll(self, now: float, full: bool = True, followed: Path | None = None) -> bool:
         """Bring the store up to date; True when any run changed, appeared or went away."""
         changed = False
         if full:
             self._full_polls += 1
             found = set(self.discovery.scan()) if self.root.is_dir() else set()
-            if self.followed is not None and signature(self.followed) is not None:
-                found.add(self.followed)
+            if self.discovery.left_out:  # a live run the scan did not reach stays
+                found |= {
+                    path
+                    for path, folder in self.folders.items()
+                    if folder.snap and folder.snap.live and signature(path) is not None
+                }
+            if followed is not None and signature(followed) is not None:
+                found.add(followed)
             for gone in set(self.folders) - found:
                 del self.folders[gone]
                 changed = True
@@ -223,8 +231,8 @@ class RunStore:
                 folder = self._folder(path)
                 if folder.snap is None or folder.snap.live or recheck:
                     changed |= folder.poll(now, self.host)
-        elif self.followed is not None and self.followed in self.folders:
-            changed |= self.folders[self.followed].poll(now, self.host)
+        elif followed is not None and followed in self.folders:
+            changed |= self.folders[followed].poll(now, self.host)
         return changed
 
     def snaps(self) -> dict[Path, RunSnap]:
@@ -238,4 +246,4 @@ def eta_seconds(snap: RunSnap) -> float | None:
     seconds = [s for s in seconds if math.isfinite(s)]
     if not snap.live or not seconds or n_epochs is None:
         return None
-    return sum(seconds) / len(seconds) * max(0, n_epochs - len(snap.history))
+    return sum(seconds) / len(seconds) * max(0, n_epochs - snap.epochs)

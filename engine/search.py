@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import os
 import socket
 import time
@@ -26,15 +27,25 @@ from pathlib import Path
 
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
+from linclf.engine.errors import UsageError
 from linclf.engine.files import atomic_write, to_json
 from linclf.engine.results import ResultsFile
 from linclf.engine.results import read_results as read_results  # the rows, for callers
+
+MAX_TRIALS = 10_000  # trials in one grid: each is a training run; the plan lists them all
 
 
 def grid(base: TrainConfig, values: Mapping[str, Sequence]) -> list[TrainConfig]:
     """base with every combination of values (field name → the values to try), in a stable
     order (the last field varies fastest), each configuration once: a value given twice
-    (`--lam 0.1,0.1`, or 0.1,0.10) does not run the same trial twice."""
+    (`--lam 0.1,0.1`, or 0.1,0.10) does not run the same trial twice. More than MAX_TRIALS
+    combinations is a UsageError, raised before any is made."""
+    count = math.prod(len(set(values[name])) for name in values)
+    if count > MAX_TRIALS:
+        raise UsageError(
+            f"the grid has {count:,} trials, more than the {MAX_TRIALS:,} a search runs; "
+            "give fewer values"
+        )
     names = list(values)
     configs = (
         replace(base, **dict(zip(names, combination)))
@@ -121,7 +132,11 @@ def _run(
 ) -> list[dict]:
     """The search itself, with results open and locked."""
     csv_path = results.path
-    done_keys = {row["key"] for row in results.rows if row["status"] != st.FAILED}
+    done_keys = {
+        row["key"]
+        for row in results.rows
+        if row["status"] != st.FAILED and row["key"] == trial_key(config_of(row))
+    }
     todo = [c for c in configs if trial_key(c) not in done_keys]
     runs_dir = csv_path.parent / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
@@ -163,14 +178,12 @@ def config_of(row: dict) -> TrainConfig:
 def chosen_model(row: dict, data_dir: str | os.PathLike) -> dict:
     """The chosen trial's trained parameters (W, b, mean, std): as its worker sent them back,
     else from its run folder (a trial finished before a resume), else trained again."""
-    import numpy as np
 
     if row.get("model") is not None:
         return row["model"]
     weights = Path(row.get("run_dir") or "") / "weights.npz"
-    if row.get("run_dir") and weights.is_file():
-        with np.load(weights) as saved:
-            return {name: saved[name] for name in ("W", "b", "mean", "std")}
+    if row.get("run_dir") and weights.exists():
+        return _saved_model(weights)
     from linclf.engine.data import DTYPES, load_splits
     from linclf.engine.train import Training
 
@@ -179,6 +192,32 @@ def chosen_model(row: dict, data_dir: str | os.PathLike) -> dict:
     training = Training(data, config)
     training.run()
     return {**training.net, "mean": data.mean, "std": data.std}
+
+
+def _saved_model(weights: Path) -> dict:
+    """W, b, mean, std from a trial's weights.npz, in the shapes a model has; anything else
+    is a UsageError naming the file (it may come from anywhere: engine/npzread.py)."""
+    import numpy as np
+
+    from linclf.engine.npzread import BadWeights, read_npz
+
+    names = ("W", "b", "mean", "std")
+    try:
+        saved = read_npz(weights, names)
+        W = saved["W"]
+        n_classes, dims = W.shape if W.ndim == 2 else (0, 0)
+        shapes = {"W": (n_classes, dims), "b": (n_classes, 1), "mean": (dims, 1), "std": (dims, 1)}
+        if not 1 <= n_classes <= 10 or dims != 3072:
+            raise BadWeights(f"W has shape {W.shape}")
+        model = {name: np.asarray(saved[name], dtype=np.float64) for name in names}
+        model = {name: value.reshape(shapes[name]) for name, value in model.items()}
+    except (OSError, BadWeights, KeyError, ValueError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else err
+        raise UsageError(
+            f"{weights}: the chosen trial's weights cannot be used ({reason}); "
+            "delete its run folder and --resume to train it again"
+        ) from None
+    return model
 
 
 def evaluate_choice(row: dict, data_dir: str | os.PathLike) -> float:

@@ -4,7 +4,9 @@ its futures on the cluster (Dask's executor has no cancel_futures)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import struct
 import threading
 import time
 
@@ -86,3 +88,50 @@ def test_interrupt_cancels_the_futures_on_the_cluster():
                 time.sleep(0.5)
                 raise KeyboardInterrupt
         assert all(future.cancelled() for future in futures)
+
+
+@pytest.fixture
+def talking_port():
+    """serve(answer) → a port on 127.0.0.1 where each connection gets the bytes answer."""
+    servers = []
+
+    def serve(answer: bytes) -> int:
+        server = socket.create_server(("127.0.0.1", 0))
+        servers.append(server)
+
+        def loop() -> None:
+            while True:
+                try:
+                    connection = server.accept()[0]
+                except OSError:
+                    return
+                with connection:
+                    with contextlib.suppress(OSError):
+                        connection.sendall(answer)
+                        connection.recv(1 << 16)
+
+        threading.Thread(target=loop, daemon=True).start()
+        return server.getsockname()[1]
+
+    yield serve
+    for server in servers:
+        server.close()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+        struct.pack("<Q", 1 << 40) + b"\0" * 64,  # a length it would allocate: 1 TiB
+        struct.pack("<Q", 16) + b"\xff" * 16,  # short, and not Dask's frames
+    ],
+    ids=["http", "huge length", "garbage frames"],
+)
+def test_a_peer_that_is_not_a_dask_scheduler_is_one_line(
+    tiny_data_dir, tmp_path, capsys, monkeypatch, talking_port, answer
+):
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 2)
+    port = talking_port(answer)
+    assert main(search(tiny_data_dir, tmp_path / "s", f"tcp://127.0.0.1:{port}")) == 2
+    assert f"127.0.0.1:{port}" in one_line(capsys)

@@ -213,3 +213,44 @@ def test_a_killed_headless_train_is_seen_running_then_dead(tiny_data_dir, tmp_pa
         assert store.snaps()[snaps[0].path].state == st.DEAD
     finally:
         proc.kill()
+
+
+@pytest.mark.parametrize("beat", [1e308, NOW + 10**6])
+def test_a_heartbeat_from_the_future_does_not_keep_a_dead_run_running(tmp_path, beat):
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True
+    )
+    dead = write_run(tmp_path / "d", fixed_history(1), "running", pid=int(gone.stdout), beat=beat)
+    assert snap_of(dead).state == st.DEAD
+    remote = write_run(tmp_path / "r", [], "running", host="elsewhere", pid=1, beat=beat)
+    assert snap_of(remote).state == st.DEAD
+
+
+def test_a_store_beyond_the_scan_bound_says_so_and_keeps_the_newest_and_the_live(
+    tmp_path, monkeypatch
+):
+    old_live = write_run(tmp_path / "20200101-000000-live", fixed_history(1), "running")
+    for day in range(1, 9):
+        write_run(tmp_path / f"2026010{day}-000000-done", fixed_history(1), "completed")
+    store = runwatch.RunStore(tmp_path)
+    store.poll(time.time())
+    assert store.discovery.left_out == 0 and len(store.snaps()) == 9
+    monkeypatch.setattr(runwatch, "MAX_FOLDERS", 4)  # the root and the three newest
+    store.poll(time.time())
+    names = sorted(path.name for path in store.snaps())
+    assert store.discovery.left_out > 0
+    assert names[-3:] == [f"2026010{day}-000000-done" for day in (6, 7, 8)]
+    assert old_live in store.snaps()  # live: never the one dropped
+
+
+def test_a_dead_run_on_a_full_disk_says_so(tmp_path, monkeypatch):
+    from linclf.tui import describe
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True
+    )
+    folder = write_run(tmp_path / "d", fixed_history(1), "running", pid=int(gone.stdout), beat=1.0)
+    snap = snap_of(folder)
+    assert snap.state == st.DEAD and "disk is full" not in describe.note(snap).plain
+    monkeypatch.setattr(runread, "DISK_FULL_BYTES", 1 << 62)  # as if no room were left
+    assert "disk is full" in describe.note(snap).plain

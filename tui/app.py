@@ -32,9 +32,10 @@ from linclf.tui.messages import (
     RunFinished,
     RunStarted,
     StoreChanged,
+    WatchFailed,
 )
 from linclf.tui.views import VIEWS
-from linclf.tui.watch import Watcher
+from linclf.tui.watch import STUCK_SECONDS, Watcher
 from linclf.tui.widgets.curves import Curves
 from linclf.tui.widgets.footer import KeyFooter
 from linclf.tui.widgets.form import HyperparameterForm
@@ -127,6 +128,8 @@ class LinclfApp(App):
         if self.followed is not None:
             self.follow(self.followed)
         self.watch_runs()
+        self._told_stuck = False
+        self.set_interval(1.0, self._check_watcher)
         # A dropped SSH connection (SIGHUP) or SIGTERM: stop, save and exit within seconds,
         # whatever the app is doing (tui/hangup.py).
         if not self.is_headless:
@@ -246,10 +249,10 @@ class LinclfApp(App):
     def gradcheck(self) -> None:
         workers.gradient_check(self.post_message, self.data_dir)
 
-    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_runs(self) -> None:
-        worker = get_current_worker()
-        self.watcher.run(self.post_message, lambda: worker.is_cancelled)
+        """The watcher polls in a daemon thread of its own, not a worker: exiting never waits
+        for it (a read stuck on a dead NFS server must not keep the app alive)."""
+        self.watcher.start(self.post_message)
 
     # --------------------------------------------------------------- messages
     def on_hyperparameter_form_start_requested(self, _event) -> None:
@@ -266,7 +269,9 @@ class LinclfApp(App):
                 before.weights is None or before.weights.key != weights.key
             ):
                 self.query_one(TemplatesView).show(weights.W, weights.caption)
-            self.query_one(RunsPanel).update(event.runs, event.searches, event.system)
+            self.query_one(RunsPanel).update(
+                event.runs, event.searches, event.system, event.left_out
+            )
 
     def on_run_started(self, event: RunStarted) -> None:
         self.run_view.own = event.run_dir
@@ -301,8 +306,26 @@ class LinclfApp(App):
         self.query_one(GradcheckPanel).failed(event.message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "train" and event.state == WorkerState.ERROR:
+        """The one place where a background thread's failure reaches the user."""
+        if event.state != WorkerState.ERROR:
+            return
+        if event.worker.group == "train":
             self.on_run_failed(RunFailed(f"training failed: {event.worker.error}"))
+        else:
+            self.notify(
+                Text(f"{event.worker.group} failed: {event.worker.error}"), severity="error"
+            )
+
+    def on_watch_failed(self, event: WatchFailed) -> None:
+        self.notify(Text(event.message), severity="error", timeout=8)
+
+    def _check_watcher(self) -> None:
+        """A poll that hangs (a dead NFS server) is shown, once per hang."""
+        stuck = self.watcher.stuck_for() >= STUCK_SECONDS
+        if stuck and not self._told_stuck:
+            message = f"{self.out} has not answered for {STUCK_SECONDS:g} s: shown as last read"
+            self.notify(Text(message), severity="warning", timeout=8)
+        self._told_stuck = stuck
 
     def on_button_pressed(self, event) -> None:
         if event.button.id == "run-check":

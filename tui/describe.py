@@ -9,6 +9,7 @@ from rich.text import Text
 
 from linclf.engine import format as fmt
 from linclf.engine import status as st
+from linclf.engine.runread import disk_full
 from linclf.engine.runwatch import RunSnap, eta_seconds
 
 STATE_STYLES = {
@@ -89,15 +90,13 @@ def legend(snap: RunSnap, fields: list[str]) -> str:
 
 def epochs_text(snap: RunSnap) -> str:
     total = snap.info.config.get("n_epochs")
-    return f"{len(snap.history)}/{value_text(total)}"
+    return f"{snap.epochs}/{value_text(total)}"
 
 
 def status_line(snap: RunSnap, now: float | None = None) -> Text:
     """State, run, epochs, elapsed and (while live) ETA on one line."""
-    seconds = [s.seconds for s in snap.history if s.seconds is not None]
-    elapsed = sum(v for v in seconds if math.isfinite(v))
     line = state_text(snap.state)
-    line.append(f" · {snap.path.name} · epoch {epochs_text(snap)} · {fmt.clock(elapsed)}")
+    line.append(f" · {snap.path.name} · epoch {epochs_text(snap)} · {fmt.clock(snap.elapsed)}")
     eta = eta_seconds(snap)
     if eta is not None:
         line.append(f" · ETA {fmt.clock(eta)}")
@@ -120,6 +119,8 @@ def note(snap: RunSnap) -> Text:
     if snap.state in st.JUDGED:
         where = f"pid {info.pid} on {info.host}" if info.pid is not None else "its writer"
         sentence = f"{snap.state.capitalize()}: {st.JUDGED[snap.state]} ({where})"
+        if snap.state == st.DEAD and disk_full(snap.path):
+            sentence = f"Dead: its disk is full, so it could not record how it ended ({where})"
         return Text(sentence, style="bold red" if snap.state == st.DEAD else "yellow")
     if not info.readable:
         return Text(f"{snap.path}: run.json is missing or unreadable", style="yellow")

@@ -67,6 +67,14 @@ class StoreChanged(Message):
     followed: RunSnap | None = None
     weights: Weights | None = None
     system: dict[str, str] = field(default_factory=dict)
+    left_out: int = 0  # folders under the root not looked at (engine/runwatch.py MAX_FOLDERS)
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreChanged)
+
+
+@dataclass
+class WatchFailed(Message):
+    """A poll of the run store raised: the app shows it; the watcher goes on polling."""
+
+    message: str

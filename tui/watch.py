@@ -10,15 +10,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from textual.message import Message
 
-from linclf.engine.runread import MAX_FILE_BYTES
+from linclf.engine.npzread import BadWeights, read_npz
 from linclf.engine.runwatch import RunSnap, RunStore
 from linclf.engine.searchread import SearchWatch
-from linclf.tui.messages import StoreChanged, Weights
+from linclf.tui.messages import StoreChanged, WatchFailed, Weights
 from linclf.tui.system import ProcessSampler
 
 INTERVAL = 0.5  # the followed run is re-read this often: an epoch shows within ~0.6 s
 FULL_EVERY = 2  # every 2nd poll (each second) the whole tree: new runs, live runs, searches
+STUCK_SECONDS = 5.0  # a poll this long is shown as stuck (a file system that hangs)
 
 
 def read_weights(snap: RunSnap | None) -> Weights:
@@ -29,15 +31,14 @@ def read_weights(snap: RunSnap | None) -> Weights:
     name = snap.path.name
     if snap.weights is None:
         return Weights(key, None, f"{name}: no weights.npz yet (written every few seconds)")
-    path = snap.path / "weights.npz"
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ValueError("file too large")
-        with np.load(path, allow_pickle=False) as saved:
-            W = np.asarray(saved["W"], dtype=np.float64)
-            epoch = saved["epoch"].item() if "epoch" in saved else None
-    except Exception as err:  # noqa: BLE001 - any unreadable file is a caption, not a crash
-        return Weights(key, None, f"{name}: weights.npz cannot be read ({type(err).__name__})")
+        saved = read_npz(snap.path / "weights.npz", ("W", "epoch"))
+        W = np.asarray(saved["W"], dtype=np.float64)
+        stamp = saved.get("epoch")
+        epoch = stamp.item() if stamp is not None and stamp.size == 1 else None
+    except (OSError, BadWeights, KeyError, ValueError, TypeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else err
+        return Weights(key, None, f"{name}: weights.npz cannot be read ({reason})")
     if W.ndim != 2 or W.shape[1] != 3072 or not 1 <= W.shape[0] <= 10:
         return Weights(key, None, f"{name}: W has shape {W.shape}, not 10×3072")
     caption = f"{name} · weights of epoch {epoch}" if epoch is not None else name
@@ -47,7 +48,14 @@ def read_weights(snap: RunSnap | None) -> Weights:
 
 
 class Watcher:
-    """Polls a RunStore rooted at the app's --out; follow() chooses the run watched closely."""
+    """Polls a RunStore rooted at the app's --out in a thread of its own; follow() chooses the
+    run watched closely.
+
+    The thread contract: the app's thread only sets `requested` (one assignment) and the
+    events; the polling thread reads `requested` once per poll and owns everything else. The
+    thread is a daemon that nobody joins, so a read that hangs all the same (a dead NFS server)
+    cannot keep the app from exiting. An exception in a poll is reported through `failed`
+    (the app shows it) and the polling goes on."""
 
     def __init__(self, root: Path):
         self.store = RunStore(root)
@@ -55,10 +63,18 @@ class Watcher:
         self.sampler = ProcessSampler()
         self.wake = threading.Event()
         self.stopped = threading.Event()
-        self._last: tuple = ()
+        self.requested: Path | None = None
+        self._last: StoreChanged | None = None
+        self._thread: threading.Thread | None = None
+        self._busy_since: float | None = None  # monotonic start of the poll under way
+
+    def stuck_for(self) -> float:
+        """Seconds the poll under way has taken so far (0 between polls)."""
+        since = self._busy_since
+        return time.monotonic() - since if since is not None else 0.0
 
     def follow(self, path: Path | None) -> None:
-        self.store.follow(path)
+        self.requested = path
         self.wake.set()
 
     def stop(self) -> None:
@@ -90,18 +106,20 @@ class Watcher:
 
     def poll(self, full: bool, now: float) -> StoreChanged | None:
         """One look at the store; the snapshot to post, or None when nothing changed."""
-        if not full and self.store.followed is None:
+        path = self.requested  # read once: the app's thread may set it at any moment
+        if not full and path is None:
             return None
-        changed = self.store.poll(now, full)
+        last = self._last
+        changed = self.store.poll(now, full, path)
         snaps = self.store.snaps()
-        followed = snaps.get(self.store.followed) if self.store.followed else None
-        weights = self._last[2] if self._last else None
+        followed = snaps.get(path) if path is not None else None
+        weights = last.weights if last else None
         if weights is None or weights.key != (
             (followed.path, followed.weights) if followed else (None,)
         ):
             weights = read_weights(followed)
             changed = True
-        searches, system = (self._last[3], self._last[4]) if self._last else ({}, {})
+        searches, system = (last.searches, last.system) if last else ({}, {})
         if full:
             new = self.searches.poll(
                 self._folders(snaps), list(snaps.values()), now, self.store.host
@@ -109,19 +127,37 @@ class Watcher:
             system_now = self._system(followed, new)
             changed |= new != searches or system_now != system
             searches, system = new, system_now
-        if not changed and self._last and self._last[1] is followed:
+        left_out = self.store.discovery.left_out
+        if not changed and last and last.followed is followed and last.left_out == left_out:
             return None
-        self._last = (snaps, followed, weights, searches, system)
-        return StoreChanged(snaps, searches, followed, weights, system)
+        self._last = StoreChanged(snaps, searches, followed, weights, system, left_out)
+        return self._last
 
-    def run(self, post: Callable[[StoreChanged], object], cancelled: Callable[[], bool]) -> None:
-        """Poll until cancelled; a follow() wakes the loop for an immediate full poll."""
-        tick = 0
-        while not (cancelled() or self.stopped.is_set()):
+    def start(self, post: Callable[[Message], object]) -> None:
+        """Poll in a daemon thread until stop()."""
+        self._thread = threading.Thread(
+            target=self.run, args=(post,), name="linclf-watch", daemon=True
+        )
+        self._thread.start()
+
+    def run(self, post: Callable[[Message], object]) -> None:
+        """Poll until stopped; a follow() wakes the loop for an immediate full poll."""
+        tick, reported = 0, None
+        while not self.stopped.is_set():
             woken = self.wake.is_set()
             self.wake.clear()
-            snapshot = self.poll(tick % FULL_EVERY == 0 or woken, time.time())
-            if snapshot is not None and not cancelled():
+            self._busy_since = time.monotonic()
+            try:
+                snapshot = self.poll(tick % FULL_EVERY == 0 or woken, time.time())
+                reported = None
+            except Exception as err:  # noqa: BLE001 - shown by the app; the next poll may do
+                snapshot = None
+                message = f"watching {self.store.root} failed: {type(err).__name__}: {err}"
+                if message != reported:
+                    post(WatchFailed(message[:300]))
+                    reported = message
+            self._busy_since = None
+            if snapshot is not None and not self.stopped.is_set():
                 post(snapshot)
             tick += 1
             self.wake.wait(INTERVAL)

@@ -18,6 +18,7 @@ TITLES = {"loss": "loss", "cost": "cost", "acc": "accuracy (%)"}
 COLOURS = ("cyan", "orange", "green", "magenta", "yellow", "red", "blue", "white")
 RICH_COLOURS = dict(zip(COLOURS, COLOURS)) | {"orange": "dark_orange"}  # the same in rich
 MARKERS = ("•", "+", "x", "*", "o", "#", "%", "@")
+MAX_POINTS = 500
 LIMIT = 1e12  # values beyond this would squash every other curve flat (and upset plotext)
 REDRAW_SECONDS = 0.5  # a fast run replots at most this often: each build costs milliseconds
 
@@ -33,6 +34,13 @@ def epoch_ticks(last: int, most: int = 8) -> list[int]:
     step = max(1, math.ceil(last / most))
     ticks = list(range(1, last + 1, step))
     return ticks if ticks[-1] == last or len(ticks) < most else [*ticks[:-1], last]
+
+
+def thinned(history: tuple[EpochStats, ...]) -> tuple[EpochStats, ...]:
+    """At most about MAX_POINTS epochs, evenly spread, the last one kept: a terminal shows no
+    more, and plotext's cost grows with the points (a key must answer within 200 ms)."""
+    step = math.ceil(len(history) / MAX_POINTS)
+    return history if step <= 1 else history[::-1][::step][::-1]
 
 
 def plottable(value) -> bool:
@@ -55,7 +63,7 @@ class Curves(PlotextPlot):
 
     def show(self, series: list[tuple[str, tuple[EpochStats, ...]]]) -> None:
         """series: (label, history) per run; redrawn at most every REDRAW_SECONDS."""
-        self.series = [Series(label, tuple(history)) for label, history in series]
+        self.series = [Series(label, thinned(tuple(history))) for label, history in series]
         wait = self._drawn + REDRAW_SECONDS - time.monotonic()
         if wait <= 0:
             self.replot()

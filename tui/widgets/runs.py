@@ -44,6 +44,7 @@ class RunsPanel(Vertical):
         super().__init__(**kwargs)
         self.out = out
         self.system: dict[str, str] = {}
+        self.left_out = 0
         self._shown: tuple = ()
 
     def compose(self) -> ComposeResult:
@@ -67,14 +68,20 @@ class RunsPanel(Vertical):
     def _help(self) -> None:
         table = self.table
         count = len(table.snaps)
+        shown = f"{count} run{'s' if count != 1 else ''} under {self.out}"
+        if self.left_out:
+            shown += (
+                f" (the newest; {self.left_out}+ older folders not read: pass a narrower --out)"
+            )
         self.query_one("#runs-help", Line).show(
-            f"{count} run{'s' if count != 1 else ''} under {self.out} · sorted by "
-            f"{table.sort_label()} (o, O) · enter: follow · space: compare"
+            f"{shown} · sorted by {table.sort_label()} (o, O) · enter: follow · space: compare"
         )
 
-    def update(self, snaps: dict[Path, RunSnap], searches: dict, system: dict[str, str]) -> None:
+    def update(
+        self, snaps: dict[Path, RunSnap], searches: dict, system: dict[str, str], left_out: int = 0
+    ) -> None:
         table = self.table
-        self.system = system
+        self.system, self.left_out = system, left_out
         table.update_runs(snaps, searches)
         table.marked[:] = [path for path in table.marked if path in snaps]
         self._help()  # repaints only when its text changes

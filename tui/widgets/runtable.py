@@ -81,7 +81,7 @@ class RunsTable(DataTable):
         if name == "state":
             return (snap.state,)
         if name == "epochs":
-            return (-len(snap.history),)
+            return (-snap.epochs,)
         if name in ("best val", "test acc"):
             return _number_key(d.best_val(snap) if name == "best val" else snap.info.test_acc)
         return (snap.path.name,)  # names begin with the date and time

@@ -18,6 +18,8 @@ from linclf.tui.widgets.curves import Curves
 from linclf.tui.widgets.epochs import EpochTable
 from linclf.tui.widgets.line import Line
 
+TABLE_ROWS = 1000
+
 
 class RunView(Vertical):
     def __init__(self, **kwargs) -> None:
@@ -59,16 +61,18 @@ class RunView(Vertical):
             return
         self.snap = snap
         table = self.query_one(EpochTable)
-        if old is None or old.path != snap.path or len(snap.history) < self._shown:
-            table.show(snap.history)
-        else:
-            table.extend(snap.history[self._shown :])
-        self._shown = len(snap.history)
+        # The table holds the newest TABLE_ROWS to 2 × TABLE_ROWS epochs (history may be long).
+        new = snap.epochs - self._shown
+        if old is None or old.path != snap.path or not 0 <= new <= 2 * TABLE_ROWS - table.row_count:
+            table.show(snap.history[-TABLE_ROWS:])
+        elif new:
+            table.extend(snap.history[-new:])
+        self._shown = snap.epochs
         if old is None or old.history is not snap.history:
             self.query_one(Curves).show([("", snap.history)])
         total = whole(snap.info.config.get("n_epochs"))
-        bar_total = max(total or 0, len(snap.history), 1)
-        self.query_one(ProgressBar).update(total=bar_total, progress=len(snap.history))
+        bar_total = max(total or 0, snap.epochs, 1)
+        self.query_one(ProgressBar).update(total=bar_total, progress=snap.epochs)
         self.query_one("#run-status", Line).show(d.status_line(snap))
         if old is None or old.path != snap.path or old.state != snap.state:
             self._note(snap)
