@@ -74,7 +74,8 @@ def cli_wall(data_dir: str, epochs: int, out: Path) -> float:
 def start_from_form(app: TmuxApp, epochs: int) -> float:
     """Set n_epochs in the form and press s; the time of the key press."""
     app.wait_for(FIRST_FRAME, timeout=60)
-    app.send_keys(*["BTab"] * N_EPOCHS_BACK, "C-u", str(epochs), "Escape")
+    app.send_keys(*["BTab"] * N_EPOCHS_BACK, "C-u")
+    app.type_text(str(epochs))
     app.wait_for(f"{epochs}", timeout=10)
     time.sleep(0.5)
     pressed = time.monotonic()

@@ -41,17 +41,17 @@ def assert_alive(app: TmuxApp, text: str) -> str:
 
 def type_into(app: TmuxApp, back: int, text: str) -> None:
     """Focus the field `back` places before the focused one (shift+tab), replace its text
-    (ctrl+u clears it); escape then leaves the field."""
-    app.send_keys(*["BTab"] * back)
-    app.send_keys("C-u", text)
+    (ctrl+u clears it)."""
+    app.send_keys(*["BTab"] * back, "C-u")
+    app.type_text(text)
 
 
 def test_invalid_field(tmp_path: Path, tiny_data_dir: Path) -> None:
     with tui(tmp_path, tiny_data_dir) as app:
         app.wait_for(READY, timeout=60)
         type_into(app, 1, "abc")  # decay factor, the field before Start
-        app.wait_for("1 to fix", timeout=20)
-        app.send_keys("Escape", "s")
+        app.wait_for("must be a number", "1 to fix", timeout=20)
+        app.send_keys("Tab", "s")  # onto Start, out of the field: s is a key again
         assert_alive(app, "Cannot start")
     assert not (tmp_path / "out").exists()
 
@@ -69,7 +69,7 @@ def test_diverging_run_started_from_the_app(tmp_path: Path, tiny_data_dir: Path)
         app.wait_for(READY, timeout=60)
         type_into(app, 13, "1000000")  # eta, 13 places before Start
         type_into(app, 1, "1000000")  # lam
-        app.send_keys("Escape", "s")
+        app.send_keys("F5")  # start, from within a field
         assert_alive(app, "Diverged")
 
 
