@@ -176,3 +176,36 @@ def test_harness_reports_an_orphan() -> None:
         outcome = app.wait_exit(app.hangup(), timeout=5.0)
         assert outcome.exited and [p.comm for p in outcome.leftovers] == ["sleep"]
     assert not session_processes(app.pid)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_run_started_from_the_app_survives_a_dropped_terminal(
+    tmp_path: Path, real_data_dir: Path
+) -> None:
+    """Start a 3-epoch run from the form, end the tmux server while it trains: the app ends,
+    the run completes with history.csv and its three plots."""
+    out = tmp_path / "out"
+    with TmuxApp(command(out, real_data_dir), size=(80, 24), socket=tmp_path / "t") as tmux:
+        tmux.wait_for(IDLE, timeout=60)
+        time.sleep(1.0)  # the first frame comes before Start has the focus
+        tmux.send_keys(*["BTab"] * 11, "C-u")  # n_epochs, 11 fields before Start
+        tmux.wait_for("is empty", timeout=20)  # a key sent at once after ctrl+u can be lost
+        tmux.type_text("3")
+        tmux.wait_for_line("n_epochs", "3", timeout=20)
+        tmux.send_keys("F5")
+        tmux.wait_for("run folder", timeout=120)
+        pid = tmux.pid
+        tmux.kill()
+        deadline = time.monotonic() + LIMIT
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{pid}").exists(), "app still running after tmux ended"
+    (run,) = [p.parent for p in out.glob("*/run.json")]
+    deadline = time.monotonic() + 300
+    while json.loads((run / "run.json").read_text())["status"] == "running":
+        assert time.monotonic() < deadline, "the run did not end"
+        time.sleep(0.2)
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "completed" and info["epochs"] == 3, info
+    for name in ("history.csv", "curves.png", "templates.png", "histograms.png"):
+        assert (run / name).stat().st_size > 0, name

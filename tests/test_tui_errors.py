@@ -43,6 +43,7 @@ def type_into(app: TmuxApp, back: int, text: str) -> None:
     """Focus the field `back` places before the focused one (shift+tab), replace its text
     (ctrl+u clears it)."""
     app.send_keys(*["BTab"] * back, "C-u")
+    app.wait_for("is empty", timeout=20)  # a key sent at once after ctrl+u can be lost
     app.type_text(text)
 
 

@@ -73,6 +73,17 @@ class TmuxApp:
             time.sleep(0.1)
         raise TimeoutError(f"{texts!r} not on screen after {timeout} s:\n{self.capture()}")
 
+    def wait_for_line(self, *words: str, timeout: float = 30.0) -> str:
+        """Wait until a line of the screen is exactly these words (spaces between them do not
+        matter); return the screen."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.capture()
+            if list(words) in [line.split() for line in screen.splitlines()]:
+                return screen
+            time.sleep(0.1)
+        raise TimeoutError(f"no line {words!r} after {timeout} s:\n{self.capture()}")
+
     def send_keys(self, *keys: str, pause: float = 0.1) -> None:
         """tmux key names: `s`, `Enter`, `Escape`, `C-p`, `Down`, ... A pause after each, as a
         person types: keys that arrive in one read can be lost to an app's input parser."""
