@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 try:  # only for screen text; without it wait_for searches the raw output
     import pyte
 except ImportError:  # pragma: no cover - depends on the test environment
@@ -274,3 +276,28 @@ class PtyApp:
         self.kill_session()
         if self.master is not None:
             self.hangup()
+
+
+def kill_processes_mentioning(text: str) -> list[int]:
+    """SIGKILL every process (but this one) whose command line contains text, such as a test's
+    tmp_path: the `linclf train` runs an app started, which live in sessions of their own."""
+    import psutil
+
+    killed = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or ())
+        if proc.info["pid"] != os.getpid() and text in cmdline:
+            try:
+                proc.kill()
+                killed.append(proc.info["pid"])
+            except psutil.Error:
+                pass
+    return killed
+
+
+@pytest.fixture
+def no_stray_runs(tmp_path: Path):
+    """Import into a test module and use: after the test, no process started with tmp_path in
+    its arguments is left (the runs a TUI launched outlive it, in sessions of their own)."""
+    yield
+    kill_processes_mentioning(str(tmp_path))

@@ -63,19 +63,39 @@ class TmuxApp:
     def capture(self, escapes: bool = False) -> str:
         return self._tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "app")
 
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+    def wait_for(self, *texts: str, timeout: float = 30.0) -> str:
+        """Wait until one of texts is on screen; return the screen."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             screen = self.capture()
-            if text in screen:
+            if any(text in screen for text in texts):
                 return screen
             time.sleep(0.1)
-        raise TimeoutError(f"{text!r} not on screen after {timeout} s:\n{self.capture()}")
+        raise TimeoutError(f"{texts!r} not on screen after {timeout} s:\n{self.capture()}")
 
-    def send_keys(self, *keys: str) -> None:
-        """tmux key names: `s`, `Enter`, `Escape`, `C-p`, `Down`, ..."""
+    def wait_for_line(self, *words: str, timeout: float = 30.0) -> str:
+        """Wait until a line of the screen is exactly these words (spaces between them do not
+        matter); return the screen."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.capture()
+            if list(words) in [line.split() for line in screen.splitlines()]:
+                return screen
+            time.sleep(0.1)
+        raise TimeoutError(f"no line {words!r} after {timeout} s:\n{self.capture()}")
+
+    def send_keys(self, *keys: str, pause: float = 0.1) -> None:
+        """tmux key names: `s`, `Enter`, `Escape`, `C-p`, `Down`, ... A pause after each, as a
+        person types: keys that arrive in one read can be lost to an app's input parser."""
         for key in keys:
             self._tmux("send-keys", "-t", "app", key)
+            time.sleep(pause)
+
+    def type_text(self, text: str, pause: float = 0.1) -> None:
+        """Literal text, one key press per character (never read as a key name)."""
+        for char in text:
+            self._tmux("send-keys", "-t", "app", "-l", char)
+            time.sleep(pause)
 
     def screenshot(self, path: str | os.PathLike) -> str:
         text = self.capture()

@@ -1,13 +1,14 @@
-"""The linclf training monitor: a Textual app over the numpy engine and the run store."""
+"""The linclf training monitor: a Textual app over the run store. It trains nothing itself:
+`s` starts `linclf train` and `c` starts `linclf check` as processes of their own (tui/launch.py),
+and every run, its own included, is read from its folder (tui/watch.py)."""
 
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -17,23 +18,12 @@ from textual.screen import Screen
 from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from linclf.engine import format as fmt
-from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
-from linclf.engine.records import EpochStats
-from linclf.engine.runread import stats_from
-from linclf.tui import views, workers
+from linclf.tui import views
+from linclf.tui.control import RunControl
 from linclf.tui.hangup import HangupSafeDriver, ShutdownGuard
-from linclf.tui.messages import (
-    CheckFailed,
-    CheckFinished,
-    RunCancelled,
-    RunFailed,
-    RunFinished,
-    RunStarted,
-    StoreChanged,
-    WatchFailed,
-)
+from linclf.tui.launch import CheckFailure, CheckProcess
+from linclf.tui.messages import StoreChanged, WatchFailed
 from linclf.tui.views import VIEWS
 from linclf.tui.watch import STUCK_SECONDS, Watcher
 from linclf.tui.widgets.curves import Curves
@@ -44,6 +34,11 @@ from linclf.tui.widgets.help import HelpScreen
 from linclf.tui.widgets.runs import RunsPanel
 from linclf.tui.widgets.runview import RunView
 from linclf.tui.widgets.templates import TemplatesView
+
+if TYPE_CHECKING:
+    from linclf.engine.train import EpochStats
+
+LAUNCH_POLL = 0.5  # how often the app looks for its launched runs' folders and exits
 
 
 class LinclfApp(App):
@@ -83,12 +78,10 @@ class LinclfApp(App):
         self.initial_config = config
         self.initial_view = view or ("train" if follow is not None else None)
         self.followed: Path | None = follow
-        self.own = workers.OwnRun()
-        self.last_summary: dict | None = None
         self.snapshot = StoreChanged({})
         self.watcher = Watcher(self.out)
-        self._data = workers.DataCache(data_dir)
-        self._quitting = False
+        self.runs = RunControl(self, self.out, data_dir)
+        self.check_process = CheckProcess(data_dir)
         self.shutdown_guard = ShutdownGuard(self, self._on_shutdown_signal)
         if self.initial_view is not None:
             self.AUTO_FOCUS = None
@@ -130,24 +123,30 @@ class LinclfApp(App):
         self.watch_runs()
         self._told_stuck = False
         self.set_interval(1.0, self._check_watcher)
-        # A dropped SSH connection (SIGHUP) or SIGTERM: stop, save and exit within seconds,
-        # whatever the app is doing (tui/hangup.py).
+        self.set_interval(LAUNCH_POLL, self.runs.poll)
+        # A dropped SSH connection (SIGHUP) or SIGTERM: exit within seconds, whatever the app
+        # is doing (tui/hangup.py). The runs it launched go on.
         if not self.is_headless:
             self.shutdown_guard.install()
 
     def on_unmount(self) -> None:
         self.watcher.stop()
+        self.check_process.kill()
 
-    def _on_shutdown_signal(self, _signum: int) -> threading.Event:
-        """In the guard's watchdog thread: the own run stops between mini-batches and is
-        saved without plots (they take seconds); one still loading data never starts. The
-        event is set once nothing unsaved is left."""
-        self._quitting = True
+    def _on_shutdown_signal(self, _signum: int) -> None:
+        """In the guard's watchdog thread: nothing of the app's needs saving (its runs are
+        processes of their own and go on); a gradient check in progress ends with it."""
         self.watcher.stop()
-        return self.own.stop(st.INTERRUPTED, plots=False)
+        self.check_process.kill()
 
     def on_resize(self) -> None:
         self.call_after_refresh(views.focus_visible, self)
+
+    def show_error(self, text: str) -> None:
+        """An error in the Run view's message line and as a toast (plain text, never markup)."""
+        with contextlib.suppress(NoMatches):
+            self.run_view.message(text, error=True)
+        self.notify(text, severity="error", timeout=10, markup=False)
 
     # ---------------------------------------------------------------- actions
     def action_tab(self, tab: str) -> None:
@@ -183,39 +182,20 @@ class LinclfApp(App):
         self.follow(event.path)
         self.action_tab("train")
 
-    def training_running(self) -> bool:
-        """Whether the app's own run is loading or training."""
-        return any(
-            w.group == "train" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-            for w in self.workers
-        )
-
     def action_start(self) -> None:
         form = self.query_one(HyperparameterForm)
-        if self.training_running():
-            self.notify("A run is in progress: stop it first (x).", severity="warning")
-            return
-        if form.config is None:
-            problems = "; ".join(form.problems.values())
-            self.notify(Text(f"Cannot start: {problems}"), severity="error", timeout=8)
-            self.run_view.message(f"Cannot start: {len(form.problems)} field(s) to fix", True)
-            return
         config = form.config
-        self.own = workers.OwnRun()
-        self.follow(None)
-        self.run_view.prepare(
-            f"starting: {config.head}, eta {config.eta:g}, lam {config.lam:g}", "Loading data…"
-        )
-        self.action_tab("train")
-        self.train(config, self.own)
+        if config is None:
+            problems = [
+                why if why.startswith(name) else f"{name} {why}"
+                for name, why in form.problems.items()
+            ]
+            self.show_error(f"Cannot start: {'; '.join(problems)}")
+            return
+        self.runs.start(config)
 
     def action_stop(self) -> None:
-        if not self.training_running():
-            self.notify("No run of this app is training (x stops only the app's own run).")
-            return
-        loading = self.own.training is None
-        self.own.stop(st.STOPPED)
-        self.run_view.message(f"Stopping{': the run will not start' if loading else '…'}")
+        self.runs.stop()
 
     def action_check(self) -> None:
         self.action_tab("check")
@@ -225,29 +205,32 @@ class LinclfApp(App):
         self.gradcheck()
 
     async def action_quit(self) -> None:
-        if not self.training_running():
+        if self.runs.may_quit():
             self.exit()
-            return
-        # The own run stops between mini-batches and is saved; RunFinished then exits. While
-        # its data is loading there is nothing to save: exit now (the run will not start).
-        self._quitting = True
-        loading = self.own.training is None
-        self.own.stop(st.INTERRUPTED)
-        if loading:
-            self.exit()
-            return
-        self.run_view.message("Stopping and saving the run…")
-        self.set_timer(20, self.exit)
 
     # ---------------------------------------------------------------- workers
-    @work(thread=True, exclusive=True, group="train", exit_on_error=False)
-    def train(self, config: TrainConfig, own: workers.OwnRun) -> None:
-        """The engine's epoch loop in a thread; the same code as `linclf train`."""
-        workers.train(self.post_message, get_current_worker(), self._data, config, self.out, own)
-
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def gradcheck(self) -> None:
-        workers.gradient_check(self.post_message, self.data_dir)
+        """`linclf check --json` in a process of its own; the app never imports torch."""
+        worker = get_current_worker()
+        try:
+            outcome: tuple | Exception = self.check_process.run()
+        except (CheckFailure, OSError) as err:
+            outcome = err
+        if not worker.is_cancelled:
+            self.call_from_thread(self._show_check, outcome)
+
+    def _show_check(self, outcome: tuple | Exception) -> None:
+        panel = self.query_one(GradcheckPanel)
+        if isinstance(outcome, Exception):
+            panel.failed(str(outcome))
+            self.notify(str(outcome), severity="error", timeout=10, markup=False)
+            return
+        results, source = outcome
+        panel.show(results, source)
+        failed = sum(not r.passed for r in results)
+        if failed:
+            self.notify(f"Gradient check: {failed} case(s) FAIL", severity="error", markup=False)
 
     def watch_runs(self) -> None:
         """The watcher polls in a daemon thread of its own, not a worker: exiting never waits
@@ -272,59 +255,28 @@ class LinclfApp(App):
             self.query_one(RunsPanel).update(
                 event.runs, event.searches, event.system, event.left_out
             )
-
-    def on_run_started(self, event: RunStarted) -> None:
-        self.run_view.own = event.run_dir
-        self.follow(event.run_dir)
-        self.run_view.message(f"Training · run folder {event.run_dir}")
-
-    def on_run_finished(self, event: RunFinished) -> None:
-        summary = self.last_summary = event.summary
-        status = summary["status"]
-        history = [stats_from(row) for row in summary["history"]]
-        sentence = fmt.status_sentence(status, history, summary["test_acc"])
-        self.run_view.message(f"{sentence} · saved in {summary['run_dir']}", status == st.DIVERGED)
-        self.watcher.wake.set()
-        if self._quitting:
-            self.exit()
-
-    def on_run_failed(self, event: RunFailed) -> None:
-        self.run_view.message(event.message, error=True)
-        self.notify(Text(event.message), severity="error", timeout=8)
-        if self._quitting:
-            self.exit()
-
-    def on_run_cancelled(self, _event: RunCancelled) -> None:
-        self.run_view.message("Stopped before training began: no run folder was made.")
-        if self._quitting:
-            self.exit()
-
-    def on_check_finished(self, event: CheckFinished) -> None:
-        self.query_one(GradcheckPanel).show(event.results, event.source)
-
-    def on_check_failed(self, event: CheckFailed) -> None:
-        self.query_one(GradcheckPanel).failed(event.message)
+        self.runs.tell_ends(event.runs)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place where a background thread's failure reaches the user."""
+        """The one place where a background worker's failure reaches the user."""
         if event.state != WorkerState.ERROR:
             return
-        if event.worker.group == "train":
-            self.on_run_failed(RunFailed(f"training failed: {event.worker.error}"))
-        else:
-            self.notify(
-                Text(f"{event.worker.group} failed: {event.worker.error}"), severity="error"
-            )
+        message = f"{event.worker.group} failed: {type(event.worker.error).__name__}: "
+        message += str(event.worker.error)
+        if event.worker.group == "check":
+            with contextlib.suppress(NoMatches):
+                self.query_one(GradcheckPanel).failed(message)
+        self.notify(message, severity="error", timeout=10, markup=False)
 
     def on_watch_failed(self, event: WatchFailed) -> None:
-        self.notify(Text(event.message), severity="error", timeout=8)
+        self.notify(event.message, severity="error", timeout=8, markup=False)
 
     def _check_watcher(self) -> None:
         """A poll that hangs (a dead NFS server) is shown, once per hang."""
         stuck = self.watcher.stuck_for() >= STUCK_SECONDS
         if stuck and not self._told_stuck:
             message = f"{self.out} has not answered for {STUCK_SECONDS:g} s: shown as last read"
-            self.notify(Text(message), severity="warning", timeout=8)
+            self.notify(message, severity="warning", timeout=8, markup=False)
         self._told_stuck = stuck
 
     def on_button_pressed(self, event) -> None:

@@ -177,6 +177,13 @@ class ShutdownGuard:
     def exit_code(self) -> int | None:
         return None if self.signum is None else 128 + self.signum
 
+    def skip_teardown(self, code: int) -> None:
+        """After a normal quit of an installed guard's app: end the process with code right
+        after the atexit handlers registered later have run, skipping the interpreter's
+        teardown (seconds on a loaded machine; the app has nothing left to save)."""
+        if self._loop is not None:
+            atexit.register(_exit_now, code)
+
     def install(self) -> None:
         """Call from the app's main thread once its loop runs (e.g. in on_mount). The handlers
         stay until the process ends: a signal during teardown is handled too."""

@@ -1,4 +1,4 @@
-"""Messages from the background threads to the app (posted from worker threads)."""
+"""Messages from the watcher thread to the app (tui/watch.py)."""
 
 from __future__ import annotations
 
@@ -8,44 +8,7 @@ from pathlib import Path
 import numpy as np
 from textual.message import Message
 
-from linclf.engine.config import TrainConfig
 from linclf.engine.runwatch import RunSnap
-
-
-@dataclass
-class RunStarted(Message):
-    """The app's own run has its folder: the app follows it like any other run."""
-
-    config: TrainConfig
-    run_dir: Path
-
-
-@dataclass
-class RunFinished(Message):
-    summary: dict
-
-
-@dataclass
-class RunFailed(Message):
-    message: str
-
-
-@dataclass
-class RunCancelled(Message):
-    """Stop or quit came while the data was loading: the run never started."""
-
-    reason: str
-
-
-@dataclass
-class CheckFinished(Message):
-    results: list
-    source: str
-
-
-@dataclass
-class CheckFailed(Message):
-    message: str
 
 
 @dataclass(frozen=True, eq=False)

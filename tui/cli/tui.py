@@ -43,3 +43,7 @@ def tui(
     app.run()
     if app.shutdown_guard.signum is not None:
         raise Interrupted(app.shutdown_guard.signum)
+    for run in app.runs.launcher.live():
+        where = run.run_dir or "its folder is not made yet"
+        print(f"still training: pid {run.pid} ({where}; output in {run.log})")
+    app.shutdown_guard.skip_teardown(0)

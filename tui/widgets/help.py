@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEYS = (
-    ("s / F5", "start a run with the form's settings"),
-    ("x / F6", "stop the app's own run (finished epochs are kept)"),
+    ("s / F5", "start linclf train with the form's settings, as its own process"),
+    ("x / F6", "stop the followed run as Ctrl-C does: it finishes its epoch, saves"),
     ("c", "run the gradient check"),
     ("a", "curves: loss → cost → accuracy"),
     ("1 2 3 4", "views: Run · Check · Templates · Runs"),
@@ -23,12 +23,14 @@ KEYS = (
     ("escape", "leave a text field (then letters are keys again)"),
     ("ctrl+p", "command palette: every action by name"),
     ("?", "this help"),
-    ("q", "quit (the app's own run is stopped and saved first)"),
+    ("q", "quit; runs started here keep training (q says so once)"),
 )
 ABOUT = (
     "The Run view follows one run folder live: the app's own run, one chosen in Runs, or "
     "linclf-tui --follow RUN_DIR. Runs lists every run under --out, also those of linclf "
-    "train, search and report running elsewhere; dead writers are marked."
+    "train, search and report running elsewhere (+ marks those started here); dead writers "
+    "are marked. A run started here is a linclf train process of its own: quitting, or a "
+    "dropped connection, leaves it training."
 )
 
 

@@ -43,6 +43,7 @@ class RunsTable(DataTable):
         self.snaps: dict[Path, RunSnap] = {}
         self.searches: dict[str, tuple[SearchProgress, ...]] = {}
         self.marked: list[Path] = []
+        self.launched: set[Path] = set()  # runs this app started: "+" before the name
         self.fields: list[str] = []
         self.sort_column = 0  # by run name: newest first
         self.reverse = False
@@ -55,7 +56,7 @@ class RunsTable(DataTable):
         return [*FIXED, *(d.SHORT.get(n, n) for n in self.fields)]
 
     def _name_cell(self, snap: RunSnap) -> Text:
-        mark = "*" if snap.path in self.marked else " "
+        mark = "*" if snap.path in self.marked else "+" if snap.path in self.launched else " "
         indent = " " if self._grouped else ""
         name = d.short_name(snap.path.name, NAME_WIDTH - 1 - len(indent))
         return Text(mark + indent + name, style="bold" if mark == "*" else "")
