@@ -118,7 +118,7 @@ async def test_runs_appear_live_grouped_with_the_config_that_differs(tmp_path):
         await wait_for(pilot, lambda: table.row_count == 2)
         headers = [str(c.label) for c in table.ordered_columns]
         assert "η" in headers and "λ" not in headers and "seed" not in headers
-        assert {"state", "epochs", "best val", "test"} <= set(headers)
+        assert {"state", "epochs", "last val", "test"} <= set(headers)
         trial = out / "search" / "runs" / "20260101-120000-t"
         write_run(trial, [], "running", config=TrainConfig(eta=0.1, lam=0.5))
         await wait_for(pilot, lambda: str(trial) in table.rows, timeout=5)
@@ -128,8 +128,8 @@ async def test_runs_appear_live_grouped_with_the_config_that_differs(tmp_path):
         append_epochs(trial, fixed_history(2))
         await wait_for(pilot, lambda: str(table.get_row(str(trial))[2]).startswith("2/"))
         assert table.row_count == rows  # updated in place
-        # Sorting: by best validation accuracy, best first within each group.
-        while table.headers[table.sort_column] != "best val":
+        # Sorting: by the last epoch's validation accuracy, best first within each group.
+        while table.headers[table.sort_column] != "last val":
             await pilot.press("o")
         order = [key.value for key in table.rows]
         assert order.index(str(out / "20260101-110000-b")) < order.index(

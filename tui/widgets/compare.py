@@ -34,7 +34,8 @@ def diff_table(snaps: list[RunSnap], fields: list[str]) -> Table:
     for name in fields or []:
         cells = [Text(d.value_text(s.info.config.get(name))) for s in snaps]
         table.add_row(Text(d.SHORT.get(name, name), style="dim"), *cells)
-    table.add_row(Text("best val", style="dim"), *(Text(fmt.percent(d.best_val(s))) for s in snaps))
+    values = (Text(fmt.percent(d.last_val(s))) for s in snaps)
+    table.add_row(Text(d.VAL, style="dim"), *values)
     table.add_row(Text("state", style="dim"), *(d.state_text(s.state) for s in snaps))
     return table
 
@@ -48,14 +49,13 @@ def leaderboard(search: SearchProgress) -> Group:
     )
     table = Table(box=None, padding=(0, 1))
     table.add_column("#", justify="right")
-    table.add_column("val acc", justify="right")
+    table.add_column(d.VAL, justify="right")
     table.add_column("config")
     table.add_column("state")
     for rank, snap in enumerate(search.leaders, 1):
-        value = snap.history[-1].val_acc if snap.history else None
         table.add_row(
             str(rank),
-            Text(fmt.percent(value)),
+            Text(fmt.percent(d.last_val(snap))),
             Text(d.legend(snap, list(search.varied))),
             d.state_text(snap.state),
         )

@@ -15,6 +15,7 @@ from textual.widgets import DataTable
 
 from linclf.engine.runwatch import RunSnap
 from linclf.tui import describe as d
+from linclf.tui.chosen import ChosenReader
 from linclf.tui.widgets.compare import ComparePanel
 from linclf.tui.widgets.curves import COLOURS, Curves
 from linclf.tui.widgets.line import Line
@@ -44,6 +45,7 @@ class RunsPanel(Vertical):
         super().__init__(**kwargs)
         self.out = out
         self.system: dict[str, str] = {}
+        self.chosen = ChosenReader()
         self._shown: tuple = ()
 
     def compose(self) -> ComposeResult:
@@ -68,17 +70,22 @@ class RunsPanel(Vertical):
         table = self.table
         count = len(table.snaps)
         self.query_one("#runs-help", Line).show(
-            f"{count} run{'s' if count != 1 else ''} under {self.out} · sorted by "
+            f"{d.plural(count, 'run')} under {self.out} · sorted by "
             f"{table.sort_label()} (o, O) · enter: follow · space: compare"
         )
 
     def update(self, snaps: dict[Path, RunSnap], searches: dict, system: dict[str, str]) -> None:
         table = self.table
         self.system = system
-        table.update_runs(snaps, searches)
+        folders = {snap.group for snap in snaps.values()} | set(searches)
+        chosen = {g: self.chosen.read(self._folder(g)) for g in folders}
+        table.update_runs(snaps, searches, {g: c for g, c in chosen.items() if c is not None})
         table.marked[:] = [path for path in table.marked if path in snaps]
         self._help()  # repaints only when its text changes
         self._show()
+
+    def _folder(self, group: str) -> Path:
+        return Path(group) if Path(group).is_absolute() else self.out / group
 
     def on_runs_table_resorted(self, _event) -> None:
         self._help()
