@@ -159,6 +159,9 @@ class LinclfApp(App):
         else:
             self.call_after_refresh(views.focus_visible, self)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return views.allowed(self, action)
+
     def action_next_metric(self) -> None:
         for curves in self.query(Curves):
             curves.next_metric()

@@ -84,7 +84,11 @@ def best_epoch(snap: RunSnap) -> tuple[float, int] | None:
     """(the highest validation accuracy, its epoch), when it is not the last epoch's."""
     best = None
     for s in snap.history:
-        if s.val_acc is not None and s.val_acc == s.val_acc and (best is None or s.val_acc > best[0]):
+        if (
+            s.val_acc is not None
+            and s.val_acc == s.val_acc
+            and (best is None or s.val_acc > best[0])
+        ):
             best = (s.val_acc, s.epoch)
     last = last_val(snap)
     return best if best is not None and last is not None and best[0] > last else None

@@ -64,7 +64,8 @@ class HyperparameterForm(VerticalScroll):
             self.problems = problems
 
     class StartRequested(Message):
-        """Enter in a field: start with these settings."""
+        """The Start button: start with these settings (Enter in a field only moves on: a
+        start is deliberate)."""
 
     def __init__(
         self, config: TrainConfig | None = None, config_class: type = TrainConfig, **kwargs
@@ -159,7 +160,7 @@ class HyperparameterForm(VerticalScroll):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.post_message(self.StartRequested())
+        self.screen.focus_next()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()

@@ -142,6 +142,13 @@ class RunsPanel(Vertical):
         self.table.toggle_mark()
         self._show()
 
+    def sort(self, reverse: bool) -> None:
+        """o (next column) or O (reverse order), also from the palette."""
+        if reverse:
+            self.table.action_sort_reverse()
+        else:
+            self.table.action_sort_next()
+
     def action_follow(self) -> None:
         snap = self.table.highlighted_run()
         if snap is not None:
