@@ -146,9 +146,13 @@ class HyperparameterForm(VerticalScroll):
         labels = [spec.param.label for spec in self.fields if spec.name in self.problems]
         summary.update(Text(f"{len(labels)} to fix: {', '.join(labels)}") if labels else "")
         summary.display = bool(labels)
+        preset = self.query_one("#preset", Select)
         if self.preset is not None and not self._follows_preset():
             self.preset = None
-            self.query_one("#preset", Select).clear()
+            preset.clear()
+        # The blank box says what the fields hold: the spec's settings, or an edit of them.
+        spec = self.config is not None and self.config == self.config_class()
+        preset.prompt = "preset: spec settings" if spec else "preset: none (edited)"
         self.post_message(self.Changed(self.config, self.problems))
 
     def on_mount(self) -> None:
