@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from runstore import fixed_history, write_run
-from screen import screen_text, widget_text
+from screen import widget_text
 from test_tui import wait_for
 
 from linclf.engine.config import TrainConfig
