@@ -22,7 +22,7 @@ from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
 from linclf.engine.runread import stats_from
 from linclf.engine.train import EpochStats
-from linclf.tui import views, workers
+from linclf.tui import alerts, views, workers
 from linclf.tui.hangup import HangupSafeDriver, ShutdownGuard
 from linclf.tui.messages import (
     CheckFailed,
@@ -75,6 +75,8 @@ class LinclfApp(App):
         config: TrainConfig | None = None,
         follow: Path | None = None,
         view: str | None = None,
+        watch: bool = False,
+        signal: bool = True,
     ) -> None:
         super().__init__(driver_class=HangupSafeDriver)
         self.data_dir = data_dir
@@ -89,6 +91,11 @@ class LinclfApp(App):
         self._data = workers.DataCache(data_dir)
         self._quitting = False
         self.shutdown_guard = ShutdownGuard(self, self._on_shutdown_signal)
+        # Watch-only (--follow): full width, no form, no key that starts anything.
+        self.watch_only = watch
+        self.alerts = alerts.Alerts(
+            self.bell, lambda title: alerts.window_title(self, title), signal
+        )
         if self.initial_view is not None:
             self.AUTO_FOCUS = None
 
@@ -117,6 +124,8 @@ class LinclfApp(App):
 
     def on_mount(self) -> None:
         self.run_view = self.query_one(RunView)
+        if self.watch_only:
+            views.watch_only(self)
         if self.initial_view is None:
             self.screen.add_class("-show-form")
             # Focusing Start scrolls a short terminal's form to its end: show its top instead.
@@ -260,6 +269,10 @@ class LinclfApp(App):
 
     def on_store_changed(self, event: StoreChanged) -> None:
         before, self.snapshot = self.snapshot, event
+        followed = (
+            event.followed if event.followed and event.followed.path == self.followed else None
+        )
+        self.alerts.update(followed, event.searches)
         # A reading posted just before the app began to close finds its views being removed.
         with contextlib.suppress(NoMatches):
             if event.followed is not None and event.followed.path == self.followed:

@@ -119,11 +119,39 @@ def epochs_text(snap: RunSnap) -> str:
     return f"{len(snap.history)}/{value_text(total)}"
 
 
+def elapsed(snap: RunSnap) -> float:
+    """Seconds of training so far, from the run's own epoch durations."""
+    seconds = (s.seconds for s in snap.history if s.seconds is not None)
+    return sum(v for v in seconds if math.isfinite(v))
+
+
+def search_eta(search, runs) -> float | None:
+    """Time left for a live search: its finished trials' mean duration for every trial to go
+    and the rest of each running one, shared among the trials it runs at once."""
+    finished = [elapsed(s) for s in runs if s.state == st.COMPLETED and s.history]
+    if search.state != st.RUNNING or not finished:
+        return None
+    mean = sum(finished) / len(finished)
+    left = sum(max(0.0, mean - elapsed(s)) for s in runs if s.live) + search.to_go * mean
+    return left / max(1, search.running)
+
+
+def search_progress(search, runs) -> Text:
+    """ "4/6 done · 1 running · 1 to go · ETA 1:42": a search's overall progress."""
+    text = Text(f"{search.done}/{search.total} done")
+    if search.running:
+        text.append(f" · {search.running} running")
+    if search.to_go:
+        text.append(f" · {search.to_go} to go")
+    eta = search_eta(search, runs)
+    if eta is not None:
+        text.append(f" · ETA {fmt.clock(eta)}", style="bold")
+    return text
+
+
 def status_line(snap: RunSnap, now: float | None = None) -> Text:
     """What a glance needs first, so a narrow terminal cuts only the name: state, epoch/total,
     ETA (while live), validation accuracy, test accuracy, elapsed, then the run's name."""
-    seconds = [s.seconds for s in snap.history if s.seconds is not None]
-    elapsed = sum(v for v in seconds if math.isfinite(v))
     line = state_text(snap.state)
     line.append(f" · epoch {epochs_text(snap)}")
     eta = eta_seconds(snap)
@@ -135,7 +163,7 @@ def status_line(snap: RunSnap, now: float | None = None) -> Text:
         line.append(f" (best {fmt.percent(best[0])} ep {best[1]})")
     if snap.info.test_acc is not None:
         line.append(f" · test {fmt.percent(snap.info.test_acc)}")
-    line.append(f" · {fmt.clock(elapsed)} · {snap.path.name}")
+    line.append(f" · {fmt.clock(elapsed(snap))} · {snap.path.name}")
     return line
 
 

@@ -47,7 +47,7 @@ def focus_visible(app: App, view: str | None = None) -> None:
 # What each action acts on: a stop acts on the run the Run view shows, so only there.
 ONLY_IN = {"stop": "train"}
 # Actions that start something: never in the watch-only layout (--follow).
-STARTS = ("start", "check")
+STARTS = ("start", "check", "toggle_form")
 
 
 def allowed(app, action: str) -> bool:
@@ -61,6 +61,15 @@ def allowed(app, action: str) -> bool:
         return False
     view = ONLY_IN.get(action)
     return view is None or app.query_one(TabbedContent).active == view
+
+
+def watch_only(app) -> None:
+    """The layout --follow opens: the form hidden for good, nothing that starts a run or a
+    check (the check view's button included), the view says it only watches."""
+    from linclf.tui.widgets.gradcheck import GradcheckPanel
+
+    app.screen.add_class("-watch")
+    app.query_one(GradcheckPanel).watch_only()
 
 
 def _runs(app, act) -> None:

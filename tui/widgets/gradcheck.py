@@ -24,6 +24,12 @@ class GradcheckPanel(Vertical):
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*(fmt.CHECK_HEADERS[k] for k in ORDER))
 
+    def watch_only(self) -> None:
+        self.query_one("#run-check", Button).display = False
+        self.query_one("#check-status", Static).update(
+            "Watch-only (--follow): no gradient check from here; run linclf check."
+        )
+
     def running(self) -> None:
         self.query_one("#run-check", Button).disabled = True
         self.query_one("#check-status", Static).update("Checking…")

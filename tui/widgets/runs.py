@@ -69,10 +69,18 @@ class RunsPanel(Vertical):
     def _help(self) -> None:
         table = self.table
         count = len(table.snaps)
-        self.query_one("#runs-help", Line).show(
+        line = Text()
+        for group, searches in sorted(table.searches.items()):
+            runs = [s for s in table.snaps.values() if s.group == group]
+            for search in searches:  # a search's progress first: it is what a watcher waits for
+                line.append(f"{group or '.'}/{search.name} ", style="bold")
+                line.append_text(d.search_progress(search, runs))
+                line.append(" · ")
+        line.append(
             f"{d.plural(count, 'run')} under {self.out} · sorted by "
             f"{table.sort_label()} (o, O) · enter: follow · space: compare"
         )
+        self.query_one("#runs-help", Line).show(line)
 
     def update(self, snaps: dict[Path, RunSnap], searches: dict, system: dict[str, str]) -> None:
         table = self.table
@@ -105,7 +113,7 @@ class RunsPanel(Vertical):
         snap, group = table.highlighted_run(), table.highlighted_group()
         searches = table.searches.get(group, ()) if group is not None else ()
         system = self.system.get(f"group:{group}", "")
-        shown = (tuple(marked), snap, group, searches, system)
+        shown = (tuple(marked), snap, group, searches, system, table.chosen.get(group))
         if shown == self._shown:
             return
         self._shown = shown
@@ -114,9 +122,11 @@ class RunsPanel(Vertical):
             curves.show(overlay(marked))
             side.show_diff(marked, d.varied_fields(marked))
             return
+        group_runs = [s for s in table.snaps.values() if s.group == group]
+        chosen = table.chosen.get(group) if group is not None else None
         if snap is not None:
             curves.show([("", snap.history)])
-            side.show_run(snap, searches, system)
+            side.show_run(snap, searches, system, group_runs, chosen)
         elif group is not None:
             # A group's heading: the leaders of its search, else its newest runs, overlaid.
             runs = [s for search in searches for s in search.leaders] or [
@@ -124,7 +134,7 @@ class RunsPanel(Vertical):
             ]
             runs = list({s.path: s for s in runs}.values())[: len(COLOURS)]
             curves.show(overlay(runs))
-            side.show_group(group, searches, system)
+            side.show_group(group, searches, system, group_runs, chosen)
         else:
             curves.show([])
             side.update(Text(f"No runs under {self.out} yet: they appear here as they start."))

@@ -99,7 +99,7 @@ class RunsTable(DataTable):
 
     @property
     def _grouped(self) -> bool:
-        return any(snap.group for snap in self.snaps.values())
+        return bool(self.searches) or any(snap.group for snap in self.snaps.values())
 
     def ordered(self) -> list[tuple[str, list[RunSnap]]]:
         """(group, its runs) in display order: groups by name, runs by the sort column."""
