@@ -32,6 +32,7 @@ class RunsPanel(Vertical):
     BINDINGS = [
         Binding("space", "toggle_mark", "Compare", show=False),
         Binding("enter", "follow", "Follow", show=False),
+        Binding("z", "zoom", "Full-width plot"),
     ]
 
     class Follow(Message):
@@ -51,6 +52,7 @@ class RunsPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Line("", id="runs-help")
         yield RunsTable(id="runs-table")
+        yield Line("", id="run-legend")
         with Horizontal(id="compare"):
             yield Curves(id="run-curves")
             yield ComparePanel("", id="run-side")
@@ -78,7 +80,7 @@ class RunsPanel(Vertical):
                 line.append(" · ")
         line.append(
             f"{d.plural(count, 'run')} under {self.out} · sorted by "
-            f"{table.sort_label()} (o, O) · enter: follow · space: compare"
+            f"{table.sort_label()} (o, O) · enter: follow · space: compare · z: full-width plot"
         )
         self.query_one("#runs-help", Line).show(line)
 
@@ -94,6 +96,18 @@ class RunsPanel(Vertical):
 
     def _folder(self, group: str) -> Path:
         return Path(group) if Path(group).is_absolute() else self.out / group
+
+    def action_zoom(self) -> None:
+        """The curves at the full width (no form, no side panel) and most of the height."""
+        self.screen.toggle_class("-zoom")
+
+    def on_hide(self) -> None:
+        self.screen.remove_class("-zoom")
+
+    def on_curves_drawn(self, event: Curves.Drawn) -> None:
+        event.stop()
+        curves = self.query_one("#run-curves", Curves)
+        self.query_one("#run-legend", Line).show(curves.legend() if len(curves.series) > 1 else "")
 
     def on_runs_table_resorted(self, _event) -> None:
         self._help()
