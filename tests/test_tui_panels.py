@@ -57,3 +57,31 @@ async def test_an_edit_clears_the_preset_box(tmp_path):
         await pilot.pause()
         box = widget_text(app, "#preset")
         assert "lam 1" not in box and "spec settings" not in box and "edited" in box, box
+
+
+async def test_the_form_shows_the_followed_runs_config_read_only_and_hides_on_wide(tmp_path):
+    config = TrainConfig(n_epochs=200, eta=0.01, lam=0.1, flip=True, head="sigmoid")
+    run = write_run(tmp_path / "out" / "r1", fixed_history(3), "running", config=config)
+    app = LinclfApp(data_dir=Path("unused"), out=tmp_path / "out")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.follow(run)
+        epochs = app.query_one("#n_epochs", Input)
+        await wait_for(pilot, lambda: epochs.value == "200", timeout=10)
+        assert epochs.disabled and app.query_one("#eta", Input).value == "0.01"
+        assert (
+            app.query_one("#flip").value is True
+            and app.query_one("#head", Select).value == "sigmoid"
+        )
+        assert "read-only" in widget_text(app, "#form")
+        await pilot.click("#edit-settings")
+        await pilot.pause()
+        assert not epochs.disabled and epochs.value == "200"
+        assert app.query_one("#form").display
+        app.set_focus(None)
+        await pilot.press("f")
+        await pilot.pause()
+        assert not app.query_one("#form").display
+        assert app.query_one("#tabs").region.width == 120
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.query_one("#form").display and app.is_running

@@ -162,6 +162,8 @@ class LinclfApp(App):
         self.call_after_refresh(views.focus_visible, self, tab)
 
     def action_toggle_form(self) -> None:
+        if views.toggle_wide_form(self):
+            return
         self.screen.toggle_class("-show-form")
         if self.screen.has_class("-show-form"):
             self.call_after_refresh(self.query_one(HyperparameterForm).focus)
@@ -277,6 +279,7 @@ class LinclfApp(App):
         with contextlib.suppress(NoMatches):
             if event.followed is not None and event.followed.path == self.followed:
                 self.run_view.show(event.followed, event.system)
+                self.query_one(HyperparameterForm).show_run(followed.path, followed.info.config)
             weights = event.weights
             if weights is not None and (
                 before.weights is None or before.weights.key != weights.key

@@ -63,6 +63,15 @@ def allowed(app, action: str) -> bool:
     return view is None or app.query_one(TabbedContent).active == view
 
 
+def toggle_wide_form(app) -> bool:
+    """f on a wide terminal: hide or show the form beside the views (True: done)."""
+    if not app.screen.has_class("-wide"):
+        return False
+    app.screen.toggle_class("-hide-form")
+    app.call_after_refresh(focus_visible, app)
+    return True
+
+
 def watch_only(app) -> None:
     """The layout --follow opens: the form hidden for good, nothing that starts a run or a
     check (the check view's button included), the view says it only watches."""
