@@ -75,7 +75,7 @@ async def test_a_comparison_keeps_its_rows_says_where_curves_coincide_and_zooms(
         assert "η=" not in plot  # the legend is not drawn over the plot's rows
         legend = widget_text(app, "#run-legend")
         # The three runs have the same history: the later ones are drawn under the first.
-        assert "η=0.01 λ=0" in legend and "same as" in legend, legend
+        assert "η=0.01 λ=0" in legend and "hidden under" in legend, legend
         narrow = app.query_one("#run-curves").region.width
         await pilot.press("z")
         await pilot.pause(0.3)

@@ -161,7 +161,7 @@ async def test_compare_overlays_runs_in_colours_and_markers_with_a_config_diff(t
         # (the three histories are the same: the curves coincide, the legend says so)
         legend = lambda: shown(app, "#run-legend")  # noqa: E731
         await wait_for(pilot, lambda: all(f"{m} η=" in legend() for m in markers), timeout=5)
-        assert "same as •" in legend()
+        assert "hidden under + x" in legend()
         side = shown(app, "#run-side")
         assert "config diff" in side and "0.001" in side and "0.1" in side
 
@@ -188,7 +188,7 @@ async def test_a_live_search_shows_its_leaderboard(tmp_path):
         table.move_cursor(row=table.get_row_index("group:s"))
         await wait_for(pilot, lambda: "to go" in shown(app, "#run-side"))
         side = shown(app, "#run-side")
-        assert "1 done · 1 running · 1 to go (of 3)" in side
+        assert "1/3 done · 1 running · 1 to go · ETA" in side
         assert "η=0.001" in side and "η=0.01" in side
 
 

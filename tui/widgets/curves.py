@@ -47,7 +47,15 @@ def nice_ticks(low: float, high: float, rows: int) -> tuple[list[float], float, 
     bottom row up, the top of the axis, rows between ticks). A tick every `every` rows and the
     axis's top chosen to match put every label on a row of its own, evenly spaced, at most 6."""
     rows = max(2, rows)
-    every = max(1, math.ceil((rows - 1) / 5))
+    fewest = max(1, math.ceil((rows - 1) / 5))
+    # Of the spacings that give 3 to 6 labels, the one whose axis hugs the data most.
+    options = [
+        _axis(low, high, rows, every) for every in range(fewest, max(fewest, (rows - 1) // 2) + 1)
+    ]
+    return min(options, key=lambda option: option[1] - option[0][0])
+
+
+def _axis(low: float, high: float, rows: int, every: int) -> tuple[list[float], float, int]:
     spans = (rows - 1) / every  # steps of the axis, bottom row to top row
     raw = (high - low) / spans or max(abs(low), 1.0) * 0.01
     exponent = math.floor(math.log10(raw))
@@ -86,7 +94,7 @@ class Curves(PlotextPlot):
         super().__init__(**kwargs)
         self.series: list[Series] = []
         self.skipped = 0  # values not drawn (NaN, inf, or beyond LIMIT)
-        self.keys: list[tuple[str, str, str, str | None]] = []  # marker, colour, label, same as
+        self.keys: list[tuple[str, str, str, str | None]] = []  # marker, colour, label, under
         self._drawn = 0.0
         self._pending = False
         self._built: tuple | None = None  # (what it was built from, the built plot)
@@ -116,13 +124,13 @@ class Curves(PlotextPlot):
 
     def legend(self) -> Text:
         """The key to the curves, in their markers and colours; a curve drawn exactly under
-        an earlier one says which ("same as •")."""
+        an earlier one says which ("hidden under +")."""
         text = Text()
         for marker, colour, label, same_as in self.keys:
             text.append(f"{marker} ", style=f"bold {RICH_COLOURS[colour]}")
             text.append(label)
             if same_as is not None:
-                text.append(f" (same as {same_as})", style="dim")
+                text.append(f" (hidden under {same_as})", style="dim")
             text.append("  ")
         return text
 
@@ -135,7 +143,7 @@ class Curves(PlotextPlot):
         scale = 100.0 if self.metric == "acc" else 1.0
         self.skipped, last = 0, 0
         self.keys: list[tuple[str, str, str, str | None]] = []
-        drawn: dict[tuple, str] = {}  # the points of each curve drawn → its marker
+        shapes: list[set] = []  # the points of each curve, in the order drawn
         values: list[float] = []
         sides = ("train", "val") if len(self.series) == 1 else ("val",)
         for k, series in enumerate(self.series):
@@ -151,10 +159,10 @@ class Curves(PlotextPlot):
                 # No plotext label: its legend would be drawn over the plot's top rows.
                 plt.plot([e for e, _ in good], [v for _, v in good], marker=marker, color=colour)
                 values += [v for _, v in good]
-                shape = tuple((e, float(f"{v:.6g}")) for e, v in good)
+                shapes.append({(e, float(f"{v:.6g}")) for e, v in good})
                 label = f"{series.label} {side}".strip() if len(self.series) > 1 else side
-                self.keys.append((marker, colour, label, drawn.get(shape)))
-                drawn.setdefault(shape, marker)
+                self.keys.append((marker, colour, label, None))
+        self._hidden(shapes)
         if last:
             plt.xticks(epoch_ticks(last))
         if values:
@@ -162,6 +170,16 @@ class Curves(PlotextPlot):
         self._title()
         self.refresh()
         self.post_message(self.Drawn())
+
+    def _hidden(self, shapes: list[set]) -> None:
+        """A curve drawn later covers an earlier one where their points coincide: a curve
+        whose every point is covered says by which ("hidden under +")."""
+        for k, shape in enumerate(shapes):
+            covering = [j for j in range(k + 1, len(shapes)) if shape & shapes[j]]
+            if covering and shape <= set().union(*(shapes[j] for j in covering)):
+                marker, colour, label, _ = self.keys[k]
+                under = " ".join(self.keys[j][0] for j in covering)
+                self.keys[k] = (marker, colour, label, under)
 
     def _y_axis(self, low: float, high: float) -> None:
         rows = self.size.height - FRAME_ROWS
