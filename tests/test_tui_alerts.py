@@ -2,11 +2,15 @@
 once per change, not for what had already ended, and not at all with --no-signal."""
 
 import json
+import shutil
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from runstore import fixed_history, write_run
 from test_tui import wait_for
+from tmuxharness import TmuxApp
 
 from linclf.tui.alerts import Alerts, title_safe
 from linclf.tui.app import LinclfApp
@@ -72,3 +76,23 @@ def test_a_stall_and_a_search_signal_and_titles_are_printable():
         "linclf: search s/results.csv completed",
     ]
     assert title_safe("a\x07b\nc") == "abc"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.parametrize("flag, rings", [([], True), (["--no-signal"], False)])
+def test_tmux_sees_the_bell_and_the_window_title(tmp_path, flag, rings):
+    run = write_run(tmp_path / "out" / "r1", fixed_history(3), "running")
+    argv = [sys.executable, "-m", "linclf", "tui", "--follow", str(run), *flag]
+    with TmuxApp(argv, size=(80, 24), socket=tmp_path / "tmux") as tmux:
+        tmux.wait_for("3/40", timeout=60)
+        finish(run, "diverged")
+        screen = tmux.wait_for("diverged", timeout=30)
+        time.sleep(1.0)
+        shown = tmux._tmux(
+            "display-message", "-p", "-t", "app", "#{pane_title}|#{window_bell_flag}"
+        )
+        title, bell = shown.strip().split("|")
+        assert (title == "linclf: r1 diverged") is rings, shown
+        assert (bell == "1") is rings, shown
+        assert "epoch 3/40" in screen
