@@ -57,18 +57,20 @@ async def test_one_run_is_not_runs_and_epochs_is_one_column(tmp_path):
 async def test_names_stay_apart_and_config_columns_fit_at_80(tmp_path):
     out = tmp_path / "out"
     names = [f"20261207-12360{k}-softmax-eta0.001-lam{k}" for k in range(3)]
+    names += ["20261208-123600-softmax-eta0.001-lam0"]  # the same but for its date
     for k, name in enumerate(names):
         write_run(out / name, fixed_history(3), config=TrainConfig(lam=k / 10, seed=k))
     app = watching(out)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("4")
         table = app.query_one(RunsTable)
-        await wait_for(pilot, lambda: table.row_count == 3)
+        await wait_for(pilot, lambda: table.row_count == 4)
         await pilot.pause(0.3)
         text = widget_text(app, "#runs-table")
         shown_names = [str(table.get_row(str(out / n))[0]).strip() for n in names]
-        assert len(set(shown_names)) == 3, shown_names
-        assert all(name.endswith(f"lam{k}") for k, name in enumerate(shown_names)), shown_names
+        assert len(set(shown_names)) == 4, shown_names
+        assert all(name.endswith(f"m{k}") for k, name in enumerate(shown_names[:3]))
+        assert all(name in text for name in shown_names), text
         for value in ("0.1", "0.2"):
             assert f" {value} " in text or f" {value}▁" in text or f" {value}│" in text, text
         assert "seed" in text, text

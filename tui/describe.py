@@ -37,14 +37,20 @@ SHORT = {
 FIRST = ("split", "flip", "head", "decay_every", "n_batch", "eta", "lam")
 
 
-def short_name(name: str, width: int) -> str:
-    """A run folder's name in a narrow column: without its date (the time stays), cut in the
-    middle with … so that both its time and its tail (where names differ: "lam0.1") stay."""
-    if len(name) > 9 and name[:8].isdigit() and name[8] == "-":
-        name = name[9:]
+def without_date(name: str) -> str:
+    return name[9:] if len(name) > 9 and name[:8].isdigit() and name[8] == "-" else name
+
+
+def short_name(name: str, width: int, keep_date: bool = False) -> str:
+    """A run folder's name in a narrow column: without its date unless told to keep it (the
+    time stays), cut in the middle with … so that its start and its tail (where names
+    differ: "lam0.1") stay."""
+    if not keep_date:
+        name = without_date(name)
     if len(name) <= width:
         return name
-    head = min(7, (width - 1) // 2)
+    # The time ("123606-"), or the date and time, then the tail.
+    head = min(15, width - 4) if keep_date else min(7, (width - 1) // 2)
     return name[:head] + "…" + name[len(name) - (width - 1 - head) :]
 
 

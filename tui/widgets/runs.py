@@ -32,7 +32,7 @@ class RunsPanel(Vertical):
     BINDINGS = [
         Binding("space", "toggle_mark", "Compare", show=False),
         Binding("enter", "follow", "Follow", show=False),
-        Binding("z", "zoom", "Full-width plot"),
+        Binding("z", "zoom", "Zoom"),
     ]
 
     class Follow(Message):

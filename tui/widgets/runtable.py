@@ -52,6 +52,8 @@ class RunsTable(DataTable):
         self.sort_column = 0  # by run name: newest first
         self.reverse = False
         self._table_layout: tuple = ()
+        self._keep_date = False  # when runs differ only in their date, it stays in their names
+        self._name_width = NAME_WIDTH - 1  # wider when shorter names would look the same
         self._in_cells: dict[Path, RunSnap] = {}  # the run each row's cells show
         self._flush_pending, self._flushed = False, 0.0
 
@@ -62,7 +64,7 @@ class RunsTable(DataTable):
     def _name_cell(self, snap: RunSnap) -> Text:
         mark = "*" if snap.path in self.marked else " "
         indent = " " if self._grouped else ""
-        name = d.short_name(snap.path.name, NAME_WIDTH - 1 - len(indent))
+        name = d.short_name(snap.path.name, self._name_width - len(indent), self._keep_date)
         return Text(mark + indent + name, style="bold" if mark == "*" else "")
 
     def _test_acc(self, snap: RunSnap) -> float | None:
@@ -144,6 +146,7 @@ class RunsTable(DataTable):
         layout = (tuple(self.fields), tuple(sorted(snaps)), self.sort_column, self.reverse)
         if layout != self._table_layout:
             self._table_layout = layout
+            self._fit_names([path.name for path in snaps])
             self.rebuild()
         elif not self._flush_pending and any(old.get(p) is not s for p, s in snaps.items()):
             # Any change to a cell makes the table render every visible row anew (tens of
@@ -151,6 +154,18 @@ class RunsTable(DataTable):
             self._flush_pending = True
             wait = self._flushed + REFRESH_SECONDS - time.monotonic()
             self.set_timer(max(0.01, wait), self._flush, name="flush runs")
+
+    def _fit_names(self, names: list[str]) -> None:
+        """The narrowest name column (from NAME_WIDTH) in which no two runs look the same."""
+        unique = len(set(names))
+        self._keep_date = len({d.without_date(n) for n in names}) < unique
+        width, longest = NAME_WIDTH - 2, max(map(len, names), default=0)
+        while (
+            width < longest
+            and len({d.short_name(n, width, self._keep_date) for n in names}) < unique
+        ):
+            width += 1
+        self._name_width = width + 1  # the indent under a group heading
 
     def _flush(self) -> None:
         self._flush_pending, self._flushed = False, time.monotonic()
