@@ -118,7 +118,7 @@ async def test_runs_appear_live_grouped_with_the_config_that_differs(tmp_path):
         await wait_for(pilot, lambda: table.row_count == 2)
         headers = [str(c.label) for c in table.ordered_columns]
         assert "η" in headers and "λ" not in headers and "seed" not in headers
-        assert {"state", "epochs", "best val", "test"} <= set(headers)
+        assert {"state", "epochs", "last val", "test"} <= set(headers)
         trial = out / "search" / "runs" / "20260101-120000-t"
         write_run(trial, [], "running", config=TrainConfig(eta=0.1, lam=0.5))
         await wait_for(pilot, lambda: str(trial) in table.rows, timeout=5)
@@ -128,8 +128,8 @@ async def test_runs_appear_live_grouped_with_the_config_that_differs(tmp_path):
         append_epochs(trial, fixed_history(2))
         await wait_for(pilot, lambda: str(table.get_row(str(trial))[2]).startswith("2/"))
         assert table.row_count == rows  # updated in place
-        # Sorting: by best validation accuracy, best first within each group.
-        while table.headers[table.sort_column] != "best val":
+        # Sorting: by the last epoch's validation accuracy, best first within each group.
+        while table.headers[table.sort_column] != "last val":
             await pilot.press("o")
         order = [key.value for key in table.rows]
         assert order.index(str(out / "20260101-110000-b")) < order.index(
@@ -157,8 +157,11 @@ async def test_compare_overlays_runs_in_colours_and_markers_with_a_config_diff(t
         await wait_for(pilot, lambda: len(curves.series) == 3)
         labels = sorted(series.label for series in curves.series)
         assert labels == ["η=0.001 λ=0", "η=0.01 λ=0", "η=0.01 λ=0.1"]
-        markers = ("•", "+", "x")  # one per run, and one colour per run
-        await wait_for(pilot, lambda: all(m in str(curves.render()) for m in markers), timeout=5)
+        markers = ("•", "+", "x")  # one per run, and one colour per run, in the legend line
+        # (the three histories are the same: the curves coincide, the legend says so)
+        legend = lambda: shown(app, "#run-legend")  # noqa: E731
+        await wait_for(pilot, lambda: all(f"{m} η=" in legend() for m in markers), timeout=5)
+        assert "hidden under + x" in legend()
         side = shown(app, "#run-side")
         assert "config diff" in side and "0.001" in side and "0.1" in side
 
@@ -185,7 +188,7 @@ async def test_a_live_search_shows_its_leaderboard(tmp_path):
         table.move_cursor(row=table.get_row_index("group:s"))
         await wait_for(pilot, lambda: "to go" in shown(app, "#run-side"))
         side = shown(app, "#run-side")
-        assert "1 done · 1 running · 1 to go (of 3)" in side
+        assert "1/3 done · 1 running · 1 to go · ETA" in side
         assert "η=0.001" in side and "η=0.01" in side
 
 

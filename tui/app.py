@@ -19,7 +19,7 @@ from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from linclf.engine.config import TrainConfig
-from linclf.tui import views
+from linclf.tui import alerts, views
 from linclf.tui.control import RunControl
 from linclf.tui.hangup import HangupSafeDriver, ShutdownGuard
 from linclf.tui.launch import CheckFailure, CheckProcess
@@ -36,7 +36,7 @@ from linclf.tui.widgets.runview import RunView
 from linclf.tui.widgets.templates import TemplatesView
 
 if TYPE_CHECKING:
-    from linclf.engine.train import EpochStats
+    from linclf.engine.records import EpochStats
 
 LAUNCH_POLL = 0.5  # how often the app looks for its launched runs' folders and exits
 
@@ -71,6 +71,8 @@ class LinclfApp(App):
         config: TrainConfig | None = None,
         follow: Path | None = None,
         view: str | None = None,
+        watch: bool = False,
+        signal: bool = True,
     ) -> None:
         super().__init__(driver_class=HangupSafeDriver)
         self.data_dir = data_dir
@@ -83,6 +85,11 @@ class LinclfApp(App):
         self.runs = RunControl(self, self.out, data_dir)
         self.check_process = CheckProcess(data_dir)
         self.shutdown_guard = ShutdownGuard(self, self._on_shutdown_signal)
+        # Watch-only (--follow): full width, no form, no key that starts anything.
+        self.watch_only = watch
+        self.alerts = alerts.Alerts(
+            self.bell, lambda title: alerts.window_title(self, title), signal
+        )
         if self.initial_view is not None:
             self.AUTO_FOCUS = None
 
@@ -111,6 +118,8 @@ class LinclfApp(App):
 
     def on_mount(self) -> None:
         self.run_view = self.query_one(RunView)
+        if self.watch_only:
+            views.watch_only(self)
         if self.initial_view is None:
             self.screen.add_class("-show-form")
             # Focusing Start scrolls a short terminal's form to its end: show its top instead.
@@ -155,11 +164,16 @@ class LinclfApp(App):
         self.call_after_refresh(views.focus_visible, self, tab)
 
     def action_toggle_form(self) -> None:
+        if views.toggle_wide_form(self):
+            return
         self.screen.toggle_class("-show-form")
         if self.screen.has_class("-show-form"):
             self.call_after_refresh(self.query_one(HyperparameterForm).focus)
         else:
             self.call_after_refresh(views.focus_visible, self)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return views.allowed(self, action)
 
     def action_next_metric(self) -> None:
         for curves in self.query(Curves):
@@ -243,10 +257,15 @@ class LinclfApp(App):
 
     def on_store_changed(self, event: StoreChanged) -> None:
         before, self.snapshot = self.snapshot, event
+        followed = (
+            event.followed if event.followed and event.followed.path == self.followed else None
+        )
+        self.alerts.update(followed, event.searches)
         # A reading posted just before the app began to close finds its views being removed.
         with contextlib.suppress(NoMatches):
             if event.followed is not None and event.followed.path == self.followed:
                 self.run_view.show(event.followed, event.system)
+                self.query_one(HyperparameterForm).show_run(followed.path, followed.info.config)
             weights = event.weights
             if weights is not None and (
                 before.weights is None or before.weights.key != weights.key

@@ -38,11 +38,25 @@ SHORT = {
 FIRST = ("split", "flip", "head", "decay_every", "n_batch", "eta", "lam")
 
 
-def short_name(name: str, width: int) -> str:
-    """A run folder's name in a narrow column: without its date (the time stays), cut with …"""
-    if len(name) > 9 and name[:8].isdigit() and name[8] == "-":
-        name = name[9:]
-    return name if len(name) <= width else name[: width - 1] + "…"
+def without_date(name: str) -> str:
+    return name[9:] if len(name) > 9 and name[:8].isdigit() and name[8] == "-" else name
+
+
+def short_name(name: str, width: int, keep_date: bool = False) -> str:
+    """A run folder's name in a narrow column: without its date unless told to keep it (the
+    time stays), cut in the middle with … so that its start and its tail (where names
+    differ: "lam0.1") stay."""
+    if not keep_date:
+        name = without_date(name)
+    if len(name) <= width:
+        return name
+    # The time ("123606-"), or the date and time, then the tail.
+    head = min(15, width - 4) if keep_date else min(7, (width - 1) // 2)
+    return name[:head] + "…" + name[len(name) - (width - 1 - head) :]
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def state_text(state: str) -> Text:
@@ -63,9 +77,28 @@ def value_text(value) -> str:
     return fmt.MISSING if value is None else "?"
 
 
-def best_val(snap: RunSnap) -> float | None:
-    values = [s.val_acc for s in snap.history if s.val_acc is not None and s.val_acc == s.val_acc]
-    return max(values, default=None)
+# One definition of a run's validation accuracy everywhere: its last epoch's, the figure a
+# search chooses on (engine/searchread.py, engine/search.py), headed VAL.
+VAL = "last val"
+
+
+def last_val(snap: RunSnap) -> float | None:
+    value = snap.history[-1].val_acc if snap.history else None
+    return value if value is not None and value == value else None
+
+
+def best_epoch(snap: RunSnap) -> tuple[float, int] | None:
+    """(the highest validation accuracy, its epoch), when it is not the last epoch's."""
+    best = None
+    for s in snap.history:
+        if (
+            s.val_acc is not None
+            and s.val_acc == s.val_acc
+            and (best is None or s.val_acc > best[0])
+        ):
+            best = (s.val_acc, s.epoch)
+    last = last_val(snap)
+    return best if best is not None and last is not None and best[0] > last else None
 
 
 def varied_fields(snaps) -> list[str]:
@@ -93,15 +126,45 @@ def epochs_text(snap: RunSnap) -> str:
     return f"{snap.epochs}/{value_text(total)}"
 
 
+def search_eta(search, runs) -> float | None:
+    """Time left for a live search: its finished trials' mean duration for every trial to go
+    and the rest of each running one, shared among the trials it runs at once."""
+    finished = [s.elapsed for s in runs if s.state == st.COMPLETED and s.epochs]
+    if search.state != st.RUNNING or not finished:
+        return None
+    mean = sum(finished) / len(finished)
+    left = sum(max(0.0, mean - s.elapsed) for s in runs if s.live) + search.to_go * mean
+    return left / max(1, search.running)
+
+
+def search_progress(search, runs) -> Text:
+    """ "4/6 done · 1 running · 1 to go · ETA 1:42": a search's overall progress."""
+    text = Text(f"{search.done}/{search.total} done")
+    if search.running:
+        text.append(f" · {search.running} running")
+    if search.to_go:
+        text.append(f" · {search.to_go} to go")
+    eta = search_eta(search, runs)
+    if eta is not None:
+        text.append(f" · ETA {fmt.clock(eta)}", style="bold")
+    return text
+
+
 def status_line(snap: RunSnap, now: float | None = None) -> Text:
-    """State, run, epochs, elapsed and (while live) ETA on one line."""
+    """What a glance needs first, so a narrow terminal cuts only the name: state, epoch/total,
+    ETA (while live), validation accuracy, test accuracy, elapsed, then the run's name."""
     line = state_text(snap.state)
-    line.append(f" · {snap.path.name} · epoch {epochs_text(snap)} · {fmt.clock(snap.elapsed)}")
+    line.append(f" · epoch {epochs_text(snap)}")
     eta = eta_seconds(snap)
     if eta is not None:
-        line.append(f" · ETA {fmt.clock(eta)}")
+        line.append(f" · ETA {fmt.clock(eta)}", style="bold")
+    line.append(f" · val {fmt.percent(last_val(snap))}")
+    best = best_epoch(snap)
+    if best is not None:
+        line.append(f" (best {fmt.percent(best[0])} ep {best[1]})")
     if snap.info.test_acc is not None:
         line.append(f" · test {fmt.percent(snap.info.test_acc)}")
+    line.append(f" · {fmt.clock(snap.elapsed)} · {snap.path.name}")
     return line
 
 

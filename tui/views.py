@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
+from textual.screen import ModalScreen
 from textual.widgets import TabbedContent
 
 from linclf.tui.widgets.form import HyperparameterForm
@@ -43,6 +44,51 @@ def focus_visible(app: App, view: str | None = None) -> None:
         app.query_one(target).focus()
 
 
+# What each action acts on: a stop acts on the run the Run view shows, so only there.
+ONLY_IN = {"stop": "train"}
+# Actions that start something: never in the watch-only layout (--follow).
+STARTS = ("start", "check", "toggle_form")
+
+
+def allowed(app, action: str) -> bool:
+    """Whether a key's action may run now: never behind a modal screen (help), a stop only
+    while its run is on screen, nothing that starts a run or check while only watching."""
+    if action in ("quit", "help"):
+        return True
+    if isinstance(app.screen, ModalScreen):
+        return False
+    if action in STARTS and getattr(app, "watch_only", False):
+        return False
+    view = ONLY_IN.get(action)
+    return view is None or app.query_one(TabbedContent).active == view
+
+
+def toggle_wide_form(app) -> bool:
+    """f on a wide terminal: hide or show the form beside the views (True: done)."""
+    if not app.screen.has_class("-wide"):
+        return False
+    app.screen.toggle_class("-hide-form")
+    app.call_after_refresh(focus_visible, app)
+    return True
+
+
+def watch_only(app) -> None:
+    """The layout --follow opens: the form hidden for good, nothing that starts a run or a
+    check (the check view's button included), the view says it only watches."""
+    from linclf.tui.widgets.gradcheck import GradcheckPanel
+
+    app.screen.add_class("-watch")
+    app.query_one(GradcheckPanel).watch_only()
+
+
+def _runs(app, act) -> None:
+    """A Runs command from the palette: shows the Runs view, then acts on its table."""
+    from linclf.tui.widgets.runs import RunsPanel
+
+    app.action_tab("runs")
+    act(app.query_one(RunsPanel))
+
+
 def system_commands(app) -> Iterable[SystemCommand]:
     """Every action of the app by name (ctrl+p)."""
     yield SystemCommand("Start run", KEYS[0][1], app.action_start)
@@ -53,4 +99,20 @@ def system_commands(app) -> Iterable[SystemCommand]:
         name = label.split()[1]
         yield SystemCommand(f"View: {name}", f"key {k}", lambda v=view: app.action_tab(v))
     yield SystemCommand("Form", KEYS[5][1], app.action_toggle_form)
+    yield SystemCommand(
+        "Runs: sort by the next column", "key o", lambda: _runs(app, lambda p: p.sort(False))
+    )
+    yield SystemCommand(
+        "Runs: sort in reverse", "key O", lambda: _runs(app, lambda p: p.sort(True))
+    )
+    yield SystemCommand(
+        "Runs: mark the highlighted run to compare",
+        "key space",
+        lambda: _runs(app, lambda p: p.action_toggle_mark()),
+    )
+    yield SystemCommand(
+        "Runs: follow the highlighted run",
+        "key enter",
+        lambda: _runs(app, lambda p: p.action_follow()),
+    )
     yield SystemCommand("Help", "every key of linclf-tui", app.action_help)

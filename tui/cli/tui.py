@@ -19,11 +19,20 @@ def tui(
         Path | None,
         typer.Option(
             "--follow",
-            help="Open the live view of this run folder (in progress or finished). A search or "
-            "report folder opens the Runs view of its runs.",
+            help="Watch this run folder live (in progress or finished), full width, with no "
+            "form and no key that starts anything. A search or report folder opens the Runs "
+            "view of its runs, with its progress and leaderboard.",
             show_default=False,
         ),
     ] = None,
+    signal: Annotated[
+        bool,
+        typer.Option(
+            "--signal/--no-signal",
+            help="Ring the terminal bell and set the window title when the followed run or a "
+            "search completes, fails, diverges, stalls or dies.",
+        ),
+    ] = True,
 ) -> None:
     """Open the training monitor (Textual): form, live epochs, curves, gradient check, and
     every run under --out, live, also those written by other processes."""
@@ -31,6 +40,7 @@ def tui(
     from linclf.engine.runwatch import MARKERS
 
     view = None
+    watch = follow is not None  # --follow: the watch-only layout
     if follow is not None:
         if not follow.is_dir():
             raise UsageError(f"--follow {follow}: no such folder")
@@ -39,7 +49,9 @@ def tui(
     from linclf.tui.app import LinclfApp
     from linclf.tui.cli.signals import Interrupted
 
-    app = LinclfApp(data_dir=data_dir, out=out, follow=follow, view=view)
+    app = LinclfApp(
+        data_dir=data_dir, out=out, follow=follow, view=view, watch=watch, signal=signal
+    )
     app.run()
     if app.shutdown_guard.signum is not None:
         raise Interrupted(app.shutdown_guard.signum)

@@ -12,6 +12,7 @@ from linclf.engine import format as fmt
 from linclf.engine.runwatch import RunSnap
 from linclf.engine.searchread import SearchProgress
 from linclf.tui import describe as d
+from linclf.tui.chosen import Chosen
 from linclf.tui.widgets.curves import COLOURS, MARKERS, RICH_COLOURS
 
 
@@ -34,28 +35,31 @@ def diff_table(snaps: list[RunSnap], fields: list[str]) -> Table:
     for name in fields or []:
         cells = [Text(d.value_text(s.info.config.get(name))) for s in snaps]
         table.add_row(Text(d.SHORT.get(name, name), style="dim"), *cells)
-    table.add_row(Text("best val", style="dim"), *(Text(fmt.percent(d.best_val(s))) for s in snaps))
+    values = (Text(fmt.percent(d.last_val(s))) for s in snaps)
+    table.add_row(Text(d.VAL, style="dim"), *values)
     table.add_row(Text("state", style="dim"), *(d.state_text(s.state) for s in snaps))
     return table
 
 
-def leaderboard(search: SearchProgress) -> Group:
-    """A search's progress and its best trials by validation accuracy."""
+def leaderboard(search: SearchProgress, runs: list[RunSnap], chosen: Chosen | None) -> Group:
+    """A search's progress and ETA, the chosen trial's test accuracy (best.json), and its best
+    trials by the figure it chooses on (the last epoch's validation accuracy)."""
     title = Text(f"{search.group or '.'}/{search.name} · ", style="bold")
     title.append_text(d.state_text(search.state))
-    counts = Text(
-        f"{search.done} done · {search.running} running · {search.to_go} to go (of {search.total})"
-    )
+    counts = d.search_progress(search, runs)
+    if chosen is not None:
+        counts.append(f" · chosen: test {fmt.percent(chosen.test_acc)}", style="bold green")
     table = Table(box=None, padding=(0, 1))
     table.add_column("#", justify="right")
-    table.add_column("val acc", justify="right")
+    table.add_column(d.VAL, justify="right")
     table.add_column("config")
     table.add_column("state")
     for rank, snap in enumerate(search.leaders, 1):
-        value = snap.history[-1].val_acc if snap.history else None
+        if chosen is not None and chosen.is_run(snap.path):
+            rank = f"★{rank}"
         table.add_row(
             str(rank),
-            Text(fmt.percent(value)),
+            Text(fmt.percent(d.last_val(snap))),
             Text(d.legend(snap, list(search.varied))),
             d.state_text(snap.state),
         )
@@ -65,9 +69,11 @@ def leaderboard(search: SearchProgress) -> Group:
 class ComparePanel(Static):
     """Text only, rebuilt when the selection or the runs change."""
 
-    def show_run(self, snap: RunSnap, searches: tuple[SearchProgress, ...], system: str) -> None:
+    def show_run(
+        self, snap: RunSnap, searches: tuple[SearchProgress, ...], system: str, runs, chosen
+    ) -> None:
         parts = [d.status_line(snap), d.note(snap), config_text(snap)]
-        parts += [leaderboard(s) for s in searches]
+        parts += [leaderboard(s, runs, chosen) for s in searches]
         if system:
             parts.append(Text(system, style="dim"))
         self.update(Group(*parts))
@@ -80,8 +86,10 @@ class ComparePanel(Static):
             legend.append(f"{snap.path.name}\n")
         self.update(Group(diff_table(snaps, fields), legend))
 
-    def show_group(self, group: str, searches: tuple[SearchProgress, ...], system: str) -> None:
-        parts: list = [leaderboard(s) for s in searches] or [
+    def show_group(
+        self, group: str, searches: tuple[SearchProgress, ...], system: str, runs, chosen
+    ) -> None:
+        parts: list = [leaderboard(s, runs, chosen) for s in searches] or [
             Text(f"{group or '.'}/: no search plan here (runs of train, the TUI or a report)")
         ]
         if system:

@@ -1,4 +1,6 @@
-"""plotext curves of one or more runs: loss, cost or accuracy per epoch."""
+"""plotext curves of one or more runs: loss, cost or accuracy per epoch. The y labels are
+round numbers at even steps on evenly spaced rows; the key to the curves is never drawn over
+the plot's rows (a short key in the title, or `legend()` for a line beside the plot)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import time
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.message import Message
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
@@ -43,6 +46,45 @@ def thinned(history: tuple[EpochStats, ...]) -> tuple[EpochStats, ...]:
     return history if step <= 1 else history[::-1][::step][::-1]
 
 
+NICE = (1.0, 2.0, 2.5, 5.0)
+FRAME_ROWS = 5  # title, top and bottom of the frame, the x tick labels, the x label
+
+
+def nice_ticks(low: float, high: float, rows: int) -> tuple[list[float], float, int]:
+    """Round y ticks for data in [low, high] on a plot `rows` rows high: (the ticks from the
+    bottom row up, the top of the axis, rows between ticks). A tick every `every` rows and the
+    axis's top chosen to match put every label on a row of its own, evenly spaced, at most 6."""
+    rows = max(2, rows)
+    fewest = max(1, math.ceil((rows - 1) / 5))
+    # Of the spacings that give 3 to 6 labels, the one whose axis hugs the data most.
+    options = [
+        _axis(low, high, rows, every) for every in range(fewest, max(fewest, (rows - 1) // 2) + 1)
+    ]
+    return min(options, key=lambda option: option[1] - option[0][0])
+
+
+def _axis(low: float, high: float, rows: int, every: int) -> tuple[list[float], float, int]:
+    spans = (rows - 1) / every  # steps of the axis, bottom row to top row
+    raw = (high - low) / spans or max(abs(low), 1.0) * 0.01
+    exponent = math.floor(math.log10(raw))
+    while True:
+        for factor in NICE:
+            step = factor * 10.0**exponent
+            first = math.floor(low / step + 1e-9)
+            if (first + spans) * step >= high - 1e-12:
+                count = int(spans) + 1
+                ticks = [round((first + k) * step, 12) for k in range(count)]
+                return ticks, (first + spans) * step, every
+        exponent += 1
+
+
+def tick_label(value: float, step: float) -> str:
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    if round(step / 10.0 ** math.floor(math.log10(step) + 1e-9), 6) == 2.5:
+        decimals += 1
+    return f"{value:.{decimals}f}"
+
+
 def plottable(value) -> bool:
     return value is not None and math.isfinite(value) and abs(value) <= LIMIT
 
@@ -53,10 +95,14 @@ class Curves(PlotextPlot):
 
     metric: reactive[str] = reactive("loss")
 
+    class Drawn(Message):
+        """The plot was rebuilt: its legend() may have changed."""
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.series: list[Series] = []
         self.skipped = 0  # values not drawn (NaN, inf, or beyond LIMIT)
+        self.keys: list[tuple[str, str, str, str | None]] = []  # marker, colour, label, under
         self._drawn = 0.0
         self._pending = False
         self._built: tuple | None = None  # (what it was built from, the built plot)
@@ -80,6 +126,22 @@ class Curves(PlotextPlot):
     def point_count(self) -> int:
         return sum(len(s.history) for s in self.series)
 
+    def on_resize(self) -> None:
+        if self.series:
+            self.replot()  # the y ticks are chosen for the plot's height
+
+    def legend(self) -> Text:
+        """The key to the curves, in their markers and colours; a curve drawn exactly under
+        an earlier one says which ("hidden under +")."""
+        text = Text()
+        for marker, colour, label, same_as in self.keys:
+            text.append(f"{marker} ", style=f"bold {RICH_COLOURS[colour]}")
+            text.append(label)
+            if same_as is not None:
+                text.append(f" (hidden under {same_as})", style="dim")
+            text.append("  ")
+        return text
+
     def replot(self) -> None:
         self._drawn, self._pending = time.monotonic(), False
         plt = self.plt
@@ -88,6 +150,9 @@ class Curves(PlotextPlot):
         plt.xlabel("epoch")
         scale = 100.0 if self.metric == "acc" else 1.0
         self.skipped, last = 0, 0
+        self.keys: list[tuple[str, str, str, str | None]] = []
+        shapes: list[set] = []  # the points of each curve, in the order drawn
+        values: list[float] = []
         sides = ("train", "val") if len(self.series) == 1 else ("val",)
         for k, series in enumerate(self.series):
             for j, side in enumerate(sides):
@@ -98,20 +163,53 @@ class Curves(PlotextPlot):
                     continue
                 last = max(last, max(e for e, _ in good))
                 style = k + j
-                plt.plot(
-                    [e for e, _ in good],
-                    [v for _, v in good],
-                    label=f"{series.label} {side}".strip(),
-                    marker=MARKERS[style % len(MARKERS)],
-                    color=COLOURS[style % len(COLOURS)],
-                )
+                marker, colour = MARKERS[style % len(MARKERS)], COLOURS[style % len(COLOURS)]
+                # No plotext label: its legend would be drawn over the plot's top rows.
+                plt.plot([e for e, _ in good], [v for _, v in good], marker=marker, color=colour)
+                values += [v for _, v in good]
+                shapes.append({(e, float(f"{v:.6g}")) for e, v in good})
+                label = f"{series.label} {side}".strip() if len(self.series) > 1 else side
+                self.keys.append((marker, colour, label, None))
+        self._hidden(shapes)
         if last:
             plt.xticks(epoch_ticks(last))
-        # plotext drops a title wider than the plot: the note replaces the key hint (the
-        # footer shows the key too).
-        note = f" · {self.skipped} NaN/inf/huge values not drawn" if self.skipped else ""
-        plt.title(f"{TITLES[self.metric]} per epoch{note or '  (a: loss / cost / accuracy)'}")
+        if values:
+            self._y_axis(min(values), max(values))
+        self._title()
         self.refresh()
+        self.post_message(self.Drawn())
+
+    def _hidden(self, shapes: list[set]) -> None:
+        """A curve drawn later covers an earlier one where their points coincide: a curve
+        whose every point is covered says by which ("hidden under +")."""
+        for k, shape in enumerate(shapes):
+            covering = [j for j in range(k + 1, len(shapes)) if shape & shapes[j]]
+            if covering and shape <= set().union(*(shapes[j] for j in covering)):
+                marker, colour, label, _ = self.keys[k]
+                under = " ".join(self.keys[j][0] for j in covering)
+                self.keys[k] = (marker, colour, label, under)
+
+    def _y_axis(self, low: float, high: float) -> None:
+        rows = self.size.height - FRAME_ROWS
+        ticks, top, _ = nice_ticks(low, high, rows)
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+        self.plt.ylim(ticks[0], top)
+        self.plt.yticks(ticks, [tick_label(t, step) for t in ticks])
+
+    def _title(self) -> None:
+        """plotext drops a title wider than the plot: the parts that fit, most needed first
+        (what is drawn, values not drawn, the key of one run's two curves, the key hint)."""
+        parts = [f"{TITLES[self.metric]} per epoch"]
+        if self.skipped:
+            parts.append(f" · {self.skipped} NaN/inf/huge values not drawn")
+        if len(self.series) == 1:
+            parts.append("  " + "  ".join(f"{m} {label}" for m, _, label, _ in self.keys))
+        parts.append("  (a: loss / cost / accuracy)")
+        title = ""
+        for part in parts:
+            if len(title + part) <= self.size.width - 8:
+                title += part
+        self.plt.title(title)
 
     def render(self):
         # A layout pass of the screen renders every widget again: the plot is built (tens of

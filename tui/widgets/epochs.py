@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from linclf.engine import format as fmt
@@ -11,7 +12,13 @@ from linclf.engine.records import EpochStats
 
 class EpochTable(DataTable):
     """One row per epoch. The newest row stays in view (also after a resize) unless the user
-    has moved up to read older rows; moving back to the last row follows again."""
+    has moved up to read older rows; End (or moving back to the last row) follows again,
+    Home goes to the first epoch."""
+
+    BINDINGS = [
+        Binding("end", "scroll_bottom", "Newest epoch", show=False),
+        Binding("home", "scroll_top", "First epoch", show=False),
+    ]
 
     def on_mount(self) -> None:
         self.cursor_type = "row"

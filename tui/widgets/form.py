@@ -1,9 +1,12 @@
 """The hyperparameter form: one field per TrainConfig field (generated from the schema in
-engine/config.py), presets, and validation as you type (every invalid field at once)."""
+engine/config.py), presets, and validation as you type (every invalid field at once). While
+the Run view follows a run, the form shows that run's own settings, read-only, until the user
+chooses to edit them (a new run from them)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -64,7 +67,8 @@ class HyperparameterForm(VerticalScroll):
             self.problems = problems
 
     class StartRequested(Message):
-        """Enter in a field: start with these settings."""
+        """The Start button: start with these settings (Enter in a field only moves on: a
+        start is deliberate)."""
 
     def __init__(
         self, config: TrainConfig | None = None, config_class: type = TrainConfig, **kwargs
@@ -76,6 +80,7 @@ class HyperparameterForm(VerticalScroll):
         self.config: TrainConfig | None = self.initial
         self.problems: dict[str, str] = {}
         self.preset: str | None = None
+        self.showing: Path | None = None  # the run whose settings are shown read-only
 
     def _field(self, spec: ConfigField) -> ComposeResult:
         value = getattr(self.initial, spec.name)
@@ -100,6 +105,7 @@ class HyperparameterForm(VerticalScroll):
             compact=True,
         )
         yield Static("A preset sets every field.", id="preset-note")
+        yield Button("Edit these settings (a new run)", id="edit-settings", compact=True)
         for spec in self.fields:
             yield from self._field(spec)
         yield Button("Start (s)", id="start", variant="success", compact=True)
@@ -110,6 +116,41 @@ class HyperparameterForm(VerticalScroll):
 
     def values(self) -> dict:
         return {spec.name: self._widget(spec).value for spec in self.fields}
+
+    def _set(self, spec: ConfigField, value) -> None:
+        widget = self._widget(spec)
+        if spec.kind is bool:
+            widget.value = bool(value)
+        elif spec.kind is str:
+            if value in {choice for choice, _ in spec.param.choices}:
+                widget.value = value
+        elif value is not None:
+            widget.value = _text(value)
+
+    def show_run(self, path: Path, config: dict) -> None:
+        """The followed run's settings, read-only (values it lacks keep the form's)."""
+        if path == self.showing:
+            return
+        self.showing = path
+        for spec in self.fields:
+            if spec.name in config:
+                self._set(spec, config[spec.name])
+        self._lock(True)
+        note = Text(f"Settings of {path.name} (read-only).", style="bold")
+        self.query_one("#preset-note", Static).update(note)
+
+    def _lock(self, locked: bool) -> None:
+        for spec in self.fields:
+            self._widget(spec).disabled = locked
+        self.query_one("#preset", Select).disabled = locked
+        self.query_one("#edit-settings", Button).display = locked
+        self.query_one("#start", Button).display = not locked
+
+    def edit_settings(self) -> None:
+        """Unlock the fields, keeping the shown run's settings as the start of a new run."""
+        self._lock(False)
+        self.query_one("#preset-note", Static).update("A preset sets every field.")
+        self.query_one(f"#{self.fields[0].name}").focus()
 
     def apply_preset(self, name: str) -> None:
         """Set every field to the preset's value."""
@@ -145,12 +186,17 @@ class HyperparameterForm(VerticalScroll):
         labels = [spec.param.label for spec in self.fields if spec.name in self.problems]
         summary.update(Text(f"{len(labels)} to fix: {', '.join(labels)}") if labels else "")
         summary.display = bool(labels)
+        preset = self.query_one("#preset", Select)
         if self.preset is not None and not self._follows_preset():
             self.preset = None
-            self.query_one("#preset", Select).clear()
+            preset.clear()
+        # The blank box says what the fields hold: the spec's settings, or an edit of them.
+        spec = self.config is not None and self.config == self.config_class()
+        preset.prompt = "preset: spec settings" if spec else "preset: none (edited)"
         self.post_message(self.Changed(self.config, self.problems))
 
     def on_mount(self) -> None:
+        self.query_one("#edit-settings", Button).display = False
         self.validate()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -159,7 +205,7 @@ class HyperparameterForm(VerticalScroll):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.post_message(self.StartRequested())
+        self.screen.focus_next()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
@@ -177,3 +223,6 @@ class HyperparameterForm(VerticalScroll):
         if event.button.id == "start":
             event.stop()
             self.post_message(self.StartRequested())
+        elif event.button.id == "edit-settings":
+            event.stop()
+            self.edit_settings()

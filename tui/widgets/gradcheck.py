@@ -1,4 +1,5 @@
-"""The gradient-check panel: the cases of `linclf check`, max relative errors, pass/fail."""
+"""The gradient-check panel: the cases of `linclf check`, max relative errors, pass/fail. The
+verdict and the figures it rests on come first, so that 80 columns show them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from textual.widgets import Button, DataTable, Static
 
 from linclf.engine import format as fmt
 
+# The formatter's columns (fmt.CHECK_HEADERS), verdict first: result, case, the relative
+# errors and their tolerance, then what the case is made of, then the absolute errors.
+ORDER = (11, 0, 8, 9, 10, 1, 2, 3, 4, 5, 6, 7)
+
 
 class GradcheckPanel(Vertical):
     def compose(self) -> ComposeResult:
@@ -17,7 +22,13 @@ class GradcheckPanel(Vertical):
         yield DataTable(id="check-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*fmt.CHECK_HEADERS)
+        self.query_one(DataTable).add_columns(*(fmt.CHECK_HEADERS[k] for k in ORDER))
+
+    def watch_only(self) -> None:
+        self.query_one("#run-check", Button).display = False
+        self.query_one("#check-status", Static).update(
+            "Watch-only (--follow): no gradient check from here; run linclf check."
+        )
 
     def running(self) -> None:
         self.query_one("#run-check", Button).disabled = True
@@ -31,10 +42,9 @@ class GradcheckPanel(Vertical):
         table = self.query_one(DataTable)
         table.clear()
         for r in results:
-            verdict = (
-                Text("pass", style="bold green") if r.passed else Text("FAIL", style="bold red")
-            )
-            table.add_row(*fmt.check_cells(r)[:-1], verdict)
+            cells = [Text(cell, justify="right") for cell in fmt.check_cells(r)]
+            cells[-1].stylize("bold green" if r.passed else "bold red")
+            table.add_row(*(cells[k] for k in ORDER))
         failed = sum(not r.passed for r in results)
         summary = f"{fmt.check_summary(results)} · inputs: {source}"
         self.query_one("#check-status", Static).update(

@@ -19,6 +19,7 @@ KEYS = (
     ("f", "show or hide the form (narrow terminals)"),
     ("enter", "Runs: follow the highlighted run in the Run view"),
     ("space", "Runs: mark runs to compare (curves and config diff)"),
+    ("home / end", "Run: first epoch / follow the newest epoch again"),
     ("o / O", "Runs: sort by the next column / reverse the order"),
     ("escape", "leave a text field (then letters are keys again)"),
     ("ctrl+p", "command palette: every action by name"),

@@ -15,6 +15,7 @@ from textual.widgets import DataTable
 
 from linclf.engine.runwatch import RunSnap
 from linclf.tui import describe as d
+from linclf.tui.chosen import ChosenReader
 from linclf.tui.widgets.compare import ComparePanel
 from linclf.tui.widgets.curves import COLOURS, Curves
 from linclf.tui.widgets.line import Line
@@ -31,6 +32,7 @@ class RunsPanel(Vertical):
     BINDINGS = [
         Binding("space", "toggle_mark", "Compare", show=False),
         Binding("enter", "follow", "Follow", show=False),
+        Binding("z", "zoom", "Zoom"),
     ]
 
     class Follow(Message):
@@ -45,11 +47,13 @@ class RunsPanel(Vertical):
         self.out = out
         self.system: dict[str, str] = {}
         self.left_out = 0
+        self.chosen = ChosenReader()
         self._shown: tuple = ()
 
     def compose(self) -> ComposeResult:
         yield Line("", id="runs-help")
         yield RunsTable(id="runs-table")
+        yield Line("", id="run-legend")
         with Horizontal(id="compare"):
             yield Curves(id="run-curves")
             yield ComparePanel("", id="run-side")
@@ -68,24 +72,50 @@ class RunsPanel(Vertical):
     def _help(self) -> None:
         table = self.table
         count = len(table.snaps)
-        shown = f"{count} run{'s' if count != 1 else ''} under {self.out}"
+        line = Text()
+        for group, searches in sorted(table.searches.items()):
+            runs = [s for s in table.snaps.values() if s.group == group]
+            for search in searches:  # a search's progress first: it is what a watcher waits for
+                line.append(f"{group or '.'}/{search.name} ", style="bold")
+                line.append_text(d.search_progress(search, runs))
+                line.append(" · ")
+        line.append(f"{d.plural(count, 'run')} under {self.out}")
         if self.left_out:
-            shown += (
+            line.append(
                 f" (the newest; {self.left_out}+ older folders not read: pass a narrower --out)"
             )
-        self.query_one("#runs-help", Line).show(
-            f"{shown} · sorted by {table.sort_label()} (o, O) · enter: follow · space: compare"
+        line.append(
+            f" · sorted by {table.sort_label()} (o, O) · enter: follow · space: compare"
+            " · z: full-width plot"
         )
+        self.query_one("#runs-help", Line).show(line)
 
     def update(
         self, snaps: dict[Path, RunSnap], searches: dict, system: dict[str, str], left_out: int = 0
     ) -> None:
         table = self.table
         self.system, self.left_out = system, left_out
-        table.update_runs(snaps, searches)
+        folders = {snap.group for snap in snaps.values()} | set(searches)
+        chosen = {g: self.chosen.read(self._folder(g)) for g in folders}
+        table.update_runs(snaps, searches, {g: c for g, c in chosen.items() if c is not None})
         table.marked[:] = [path for path in table.marked if path in snaps]
         self._help()  # repaints only when its text changes
         self._show()
+
+    def _folder(self, group: str) -> Path:
+        return Path(group) if Path(group).is_absolute() else self.out / group
+
+    def action_zoom(self) -> None:
+        """The curves at the full width (no form, no side panel) and most of the height."""
+        self.screen.toggle_class("-zoom")
+
+    def on_hide(self) -> None:
+        self.screen.remove_class("-zoom")
+
+    def on_curves_drawn(self, event: Curves.Drawn) -> None:
+        event.stop()
+        curves = self.query_one("#run-curves", Curves)
+        self.query_one("#run-legend", Line).show(curves.legend() if len(curves.series) > 1 else "")
 
     def on_runs_table_resorted(self, _event) -> None:
         self._help()
@@ -105,7 +135,7 @@ class RunsPanel(Vertical):
         snap, group = table.highlighted_run(), table.highlighted_group()
         searches = table.searches.get(group, ()) if group is not None else ()
         system = self.system.get(f"group:{group}", "")
-        shown = (tuple(marked), snap, group, searches, system)
+        shown = (tuple(marked), snap, group, searches, system, table.chosen.get(group))
         if shown == self._shown:
             return
         self._shown = shown
@@ -114,9 +144,11 @@ class RunsPanel(Vertical):
             curves.show(overlay(marked))
             side.show_diff(marked, d.varied_fields(marked))
             return
+        group_runs = [s for s in table.snaps.values() if s.group == group]
+        chosen = table.chosen.get(group) if group is not None else None
         if snap is not None:
             curves.show([("", snap.history)])
-            side.show_run(snap, searches, system)
+            side.show_run(snap, searches, system, group_runs, chosen)
         elif group is not None:
             # A group's heading: the leaders of its search, else its newest runs, overlaid.
             runs = [s for search in searches for s in search.leaders] or [
@@ -124,7 +156,7 @@ class RunsPanel(Vertical):
             ]
             runs = list({s.path: s for s in runs}.values())[: len(COLOURS)]
             curves.show(overlay(runs))
-            side.show_group(group, searches, system)
+            side.show_group(group, searches, system, group_runs, chosen)
         else:
             curves.show([])
             side.update(Text(f"No runs under {self.out} yet: they appear here as they start."))
@@ -141,6 +173,13 @@ class RunsPanel(Vertical):
     def action_toggle_mark(self) -> None:
         self.table.toggle_mark()
         self._show()
+
+    def sort(self, reverse: bool) -> None:
+        """o (next column) or O (reverse order), also from the palette."""
+        if reverse:
+            self.table.action_sort_reverse()
+        else:
+            self.table.action_sort_next()
 
     def action_follow(self) -> None:
         snap = self.table.highlighted_run()

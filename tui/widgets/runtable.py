@@ -1,6 +1,7 @@
 """The runs overview: every run under the store's root, grouped under its search or report,
 with the config columns that differ between runs, its state, epochs, best validation and test
-accuracy. Sorted by any column (o: next column, O: reverse); rows update in place."""
+accuracy (a search's chosen trial: the test accuracy its best.json records). Sorted by any
+column (o: next column, O: reverse); rows update in place, each cell at its full width."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ from linclf.engine import format as fmt
 from linclf.engine.runwatch import RunSnap
 from linclf.engine.searchread import SearchProgress
 from linclf.tui import describe as d
+from linclf.tui.chosen import Chosen
 
 # The run's own columns come first, so that they stay in view on a narrow terminal; the config
 # columns that differ follow (the table scrolls sideways when they do not fit).
-FIXED = ("run", "state", "epochs", "best val", "test")
+FIXED = ("run", "state", "epochs", d.VAL, "test")
+# Shown in the epochs column ("12/40"): never a config column of its own.
+IN_FIXED = ("n_epochs",)
 NAME_WIDTH = 19  # "*" (marked for comparison), the indent under a group heading, the name
 GROUP = "group:"  # row keys of group headings
 REFRESH_SECONDS = 2.0
@@ -44,10 +48,13 @@ class RunsTable(DataTable):
         self.searches: dict[str, tuple[SearchProgress, ...]] = {}
         self.marked: list[Path] = []
         self.launched: set[Path] = set()  # runs this app started: "+" before the name
+        self.chosen: dict[str, Chosen] = {}  # group → its search's best.json
         self.fields: list[str] = []
         self.sort_column = 0  # by run name: newest first
         self.reverse = False
         self._table_layout: tuple = ()
+        self._keep_date = False  # when runs differ only in their date, it stays in their names
+        self._name_width = NAME_WIDTH - 1  # wider when shorter names would look the same
         self._in_cells: dict[Path, RunSnap] = {}  # the run each row's cells show
         self._flush_pending, self._flushed = False, 0.0
 
@@ -58,16 +65,22 @@ class RunsTable(DataTable):
     def _name_cell(self, snap: RunSnap) -> Text:
         mark = "*" if snap.path in self.marked else "+" if snap.path in self.launched else " "
         indent = " " if self._grouped else ""
-        name = d.short_name(snap.path.name, NAME_WIDTH - 1 - len(indent))
+        name = d.short_name(snap.path.name, self._name_width - len(indent), self._keep_date)
         return Text(mark + indent + name, style="bold" if mark == "*" else "")
+
+    def _test_acc(self, snap: RunSnap) -> float | None:
+        chosen = self.chosen.get(snap.group)
+        if snap.info.test_acc is None and chosen is not None and chosen.is_run(snap.path):
+            return chosen.test_acc
+        return snap.info.test_acc
 
     def _cells(self, snap: RunSnap) -> list:
         return [
             self._name_cell(snap),
             d.state_text(snap.state),
             Text(d.epochs_text(snap), justify="right"),
-            Text(fmt.percent(d.best_val(snap)), justify="right"),
-            Text(fmt.percent(snap.info.test_acc), justify="right"),
+            Text(fmt.percent(d.last_val(snap)), justify="right"),
+            Text(fmt.percent(self._test_acc(snap)), justify="right"),
             *(Text(d.value_text(snap.info.config.get(n)), justify="right") for n in self.fields),
         ]
 
@@ -83,13 +96,13 @@ class RunsTable(DataTable):
             return (snap.state,)
         if name == "epochs":
             return (-snap.epochs,)
-        if name in ("best val", "test acc"):
-            return _number_key(d.best_val(snap) if name == "best val" else snap.info.test_acc)
+        if name in (d.VAL, "test"):
+            return _number_key(d.last_val(snap) if name == d.VAL else self._test_acc(snap))
         return (snap.path.name,)  # names begin with the date and time
 
     @property
     def _grouped(self) -> bool:
-        return any(snap.group for snap in self.snaps.values())
+        return bool(self.searches) or any(snap.group for snap in self.snaps.values())
 
     def ordered(self) -> list[tuple[str, list[RunSnap]]]:
         """(group, its runs) in display order: groups by name, runs by the sort column."""
@@ -113,21 +126,28 @@ class RunsTable(DataTable):
             state.append(f"{dead} dead", style="red")
         searches = self.searches.get(group, ())
         done = sum(s.done for s in searches), sum(s.total for s in searches)
+        chosen = self.chosen.get(group)
         return [
             Text(f"▾ {d.short_name(group or '.', NAME_WIDTH - 3)}/", style="bold"),
             state,
-            Text(f"{len(runs)} runs", justify="right"),
+            Text(d.plural(len(runs), "run"), justify="right"),
             Text(f"{done[0]}/{done[1]} done" if searches else "", justify="right"),
+            Text(fmt.percent(chosen.test_acc) if chosen else "", justify="right"),
         ]
 
-    def update_runs(self, snaps: dict[Path, RunSnap], searches: dict) -> None:
+    def update_runs(
+        self, snaps: dict[Path, RunSnap], searches: dict, chosen: dict[str, Chosen] | None = None
+    ) -> None:
         """Show snaps: rows change in place; a new run, a new set of columns or a new order of
         sorting rebuilds the table (keeping the highlighted row)."""
         old, self.snaps, self.searches = self.snaps, snaps, searches
-        self.fields = d.varied_fields(snaps.values())
+        if chosen is not None and chosen != self.chosen:
+            self.chosen, old = chosen, {}  # every test cell may change
+        self.fields = [f for f in d.varied_fields(snaps.values()) if f not in IN_FIXED]
         layout = (tuple(self.fields), tuple(sorted(snaps)), self.sort_column, self.reverse)
         if layout != self._table_layout:
             self._table_layout = layout
+            self._fit_names([path.name for path in snaps])
             self.rebuild()
         elif not self._flush_pending and any(old.get(p) is not s for p, s in snaps.items()):
             # Any change to a cell makes the table render every visible row anew (tens of
@@ -135,6 +155,18 @@ class RunsTable(DataTable):
             self._flush_pending = True
             wait = self._flushed + REFRESH_SECONDS - time.monotonic()
             self.set_timer(max(0.01, wait), self._flush, name="flush runs")
+
+    def _fit_names(self, names: list[str]) -> None:
+        """The narrowest name column (from NAME_WIDTH) in which no two runs look the same."""
+        unique = len(set(names))
+        self._keep_date = len({d.without_date(n) for n in names}) < unique
+        width, longest = NAME_WIDTH - 2, max(map(len, names), default=0)
+        while (
+            width < longest
+            and len({d.short_name(n, width, self._keep_date) for n in names}) < unique
+        ):
+            width += 1
+        self._name_width = width + 1  # the indent under a group heading
 
     def _flush(self) -> None:
         self._flush_pending, self._flushed = False, time.monotonic()
@@ -155,7 +187,7 @@ class RunsTable(DataTable):
         """Set the cells that changed: every update makes the table render its rows anew."""
         for key, cell, old in zip(self.columns_keys, cells, self.get_row(row)):
             if cell != old:
-                self.update_cell(row, key, cell)
+                self.update_cell(row, key, cell, update_width=True)
 
     def rebuild(self) -> None:
         keep = self.highlighted
@@ -203,7 +235,9 @@ class RunsTable(DataTable):
             self.marked.remove(snap.path)
         else:
             self.marked.append(snap.path)
-        self.update_cell(str(snap.path), self.columns_keys[0], self._name_cell(snap))
+        self.update_cell(
+            str(snap.path), self.columns_keys[0], self._name_cell(snap), update_width=True
+        )
 
     def action_sort_next(self) -> None:
         self.sort_column = (self.sort_column + 1) % len(self.headers)
