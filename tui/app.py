@@ -21,6 +21,7 @@ from linclf.engine import format as fmt
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
 from linclf.engine.runread import stats_from
+from linclf.engine.text import printable
 from linclf.engine.train import EpochStats
 from linclf.tui import views, workers
 from linclf.tui.hangup import HangupSafeDriver, ShutdownGuard
@@ -284,8 +285,9 @@ class LinclfApp(App):
             self.exit()
 
     def on_run_failed(self, event: RunFailed) -> None:
-        self.run_view.message(event.message, error=True)
-        self.notify(Text(event.message), severity="error", timeout=8)
+        message = printable(event.message)  # an error may quote a file's name or content
+        self.run_view.message(message, error=True)
+        self.notify(Text(message), severity="error", timeout=8)
         if self._quitting:
             self.exit()
 

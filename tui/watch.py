@@ -14,6 +14,7 @@ import numpy as np
 from linclf.engine.runread import MAX_FILE_BYTES
 from linclf.engine.runwatch import RunSnap, RunStore
 from linclf.engine.searchread import SearchWatch
+from linclf.engine.text import printable
 from linclf.tui.messages import StoreChanged, Weights
 from linclf.tui.system import ProcessSampler
 
@@ -26,7 +27,7 @@ def read_weights(snap: RunSnap | None) -> Weights:
     if snap is None:
         return Weights((None,), None, "Follow a run (Runs view, enter) to see its templates.")
     key = (snap.path, snap.weights)
-    name = snap.path.name
+    name = printable(snap.path.name)
     if snap.weights is None:
         return Weights(key, None, f"{name}: no weights.npz yet (written every few seconds)")
     path = snap.path / "weights.npz"
@@ -86,7 +87,7 @@ class Watcher:
                 system[f"group:{group}"] = "search " + self.sampler.usage(
                     live[0].pid, live[0].host, with_children=True
                 )
-        return system
+        return {key: printable(line) for key, line in system.items()}  # hosts come from files
 
     def poll(self, full: bool, now: float) -> StoreChanged | None:
         """One look at the store; the snapshot to post, or None when nothing changed."""

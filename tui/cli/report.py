@@ -32,6 +32,7 @@ def report(
     from linclf.engine import archive
     from linclf.engine.executor import executor_for
     from linclf.engine.report import Report
+    from linclf.engine.text import printable
 
     if seed < 0:
         raise UsageError(f"--seed must be at least 0, got {seed}")
@@ -43,7 +44,7 @@ def report(
     started = time.perf_counter()
 
     def log(message: str) -> None:
-        print(f"[{time.perf_counter() - started:6.1f} s] {message}", flush=True)
+        print(printable(f"[{time.perf_counter() - started:6.1f} s] {message}"), flush=True)
 
     with SignalGuard(), executor_for(jobs, scheduler) as executor:
         document = Report(folder, out, executor, seed=seed, quick=quick, log=log)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from linclf.tui.cli.errors import EXIT_FAILED
-from linclf.tui.cli.options import DataDirOption, JsonOption, config_options
+from linclf.tui.cli.options import DataDirOption, JsonOption, config_options, writable_folder
 from linclf.tui.cli.signals import SignalGuard
 
 
@@ -100,6 +100,7 @@ def train(
 
     config = TrainConfig(**values)
     config.validate()
+    writable_folder(out)  # an --out that cannot be used is bad usage (2), as for search, report
     human = sys.stderr if as_json else sys.stdout
     # The plot process starts first: it imports matplotlib on the other core while this one
     # loads and trains. Signals stay caught until the run is saved: a second Ctrl-C cannot

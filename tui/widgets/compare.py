@@ -11,6 +11,7 @@ from textual.widgets import Static
 from linclf.engine import format as fmt
 from linclf.engine.runwatch import RunSnap
 from linclf.engine.searchread import SearchProgress
+from linclf.engine.text import printable
 from linclf.tui import describe as d
 from linclf.tui.widgets.curves import COLOURS, MARKERS, RICH_COLOURS
 
@@ -19,7 +20,7 @@ def config_text(snap: RunSnap) -> Text:
     """The whole config, compactly: "λ=0 η=0.001 batch=100 epochs=40 …"."""
     text = Text()
     for name, value in snap.info.config.items():
-        text.append(f"{d.SHORT.get(name, name)}=", style="dim")
+        text.append(f"{d.field_label(name)}=", style="dim")
         text.append(f"{d.value_text(value)}  ")
     return text
 
@@ -33,7 +34,7 @@ def diff_table(snaps: list[RunSnap], fields: list[str]) -> Table:
         table.add_column(Text(f"{marker} {k + 1}", style=f"bold {colour}"), justify="right")
     for name in fields or []:
         cells = [Text(d.value_text(s.info.config.get(name))) for s in snaps]
-        table.add_row(Text(d.SHORT.get(name, name), style="dim"), *cells)
+        table.add_row(Text(d.field_label(name), style="dim"), *cells)
     table.add_row(Text("best val", style="dim"), *(Text(fmt.percent(d.best_val(s))) for s in snaps))
     table.add_row(Text("state", style="dim"), *(d.state_text(s.state) for s in snaps))
     return table
@@ -41,7 +42,7 @@ def diff_table(snaps: list[RunSnap], fields: list[str]) -> Table:
 
 def leaderboard(search: SearchProgress) -> Group:
     """A search's progress and its best trials by validation accuracy."""
-    title = Text(f"{search.group or '.'}/{search.name} · ", style="bold")
+    title = Text(f"{printable(search.group or '.')}/{printable(search.name)} · ", style="bold")
     title.append_text(d.state_text(search.state))
     counts = Text(
         f"{search.done} done · {search.running} running · {search.to_go} to go (of {search.total})"
@@ -77,12 +78,13 @@ class ComparePanel(Static):
         for k, snap in enumerate(snaps):
             colour, marker = RICH_COLOURS[COLOURS[k % len(COLOURS)]], MARKERS[k % len(MARKERS)]
             legend.append(f"{marker} {k + 1} ", style=f"bold {colour}")
-            legend.append(f"{snap.path.name}\n")
+            legend.append(f"{printable(snap.path.name)}\n")
         self.update(Group(diff_table(snaps, fields), legend))
 
     def show_group(self, group: str, searches: tuple[SearchProgress, ...], system: str) -> None:
+        where = printable(group or ".")
         parts: list = [leaderboard(s) for s in searches] or [
-            Text(f"{group or '.'}/: no search plan here (runs of train, the TUI or a report)")
+            Text(f"{where}/: no search plan here (runs of train, the TUI or a report)")
         ]
         if system:
             parts.append(Text(system, style="dim"))

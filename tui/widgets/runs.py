@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from linclf.engine.runwatch import RunSnap
+from linclf.engine.text import printable
 from linclf.tui import describe as d
 from linclf.tui.widgets.compare import ComparePanel
 from linclf.tui.widgets.curves import COLOURS, Curves
@@ -68,7 +69,7 @@ class RunsPanel(Vertical):
         table = self.table
         count = len(table.snaps)
         self.query_one("#runs-help", Line).show(
-            f"{count} run{'s' if count != 1 else ''} under {self.out} · sorted by "
+            f"{count} run{'s' if count != 1 else ''} under {printable(self.out)} · sorted by "
             f"{table.sort_label()} (o, O) · enter: follow · space: compare"
         )
 
@@ -120,7 +121,9 @@ class RunsPanel(Vertical):
             side.show_group(group, searches, system)
         else:
             curves.show([])
-            side.update(Text(f"No runs under {self.out} yet: they appear here as they start."))
+            side.update(
+                Text(f"No runs under {printable(self.out)} yet: they appear here as they start.")
+            )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table is self.table:
