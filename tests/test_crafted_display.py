@@ -96,14 +96,17 @@ def until(screen, text: str, check, timeout: float = 60.0) -> None:
 
 
 def walk(press, wait_for) -> None:
-    """Every view of the crafted store as a person meets it: each row of the Runs view (its
-    side panel shows the run's note, error and config), then a run followed (status, system
-    line, note) and its templates."""
+    """Every view of the crafted store as a person meets it, starting in the Run view of its
+    failed run (status, system line with the host, note with the error): the Runs view, each
+    row (the side panel shows the run's note, error and config), another run followed, and
+    its templates. Each step waits for what it changes on the screen, so no key is pressed
+    before the widget it is meant for has the focus."""
     steps = [
-        ((), "4 runs under"),
+        ((), "Failed: disk said"),
+        (("4",), "4 runs under"),
         (("down",), "Status '"),  # the newest run: an unknown status
-        (("down",), "disk said"),  # a failed run with an error text
-        (("down", "down", "down", "enter"), "writer pid"),  # follow the search's one run
+        (("down",), "disk said"),  # the failed run
+        (("down", "down", "down", "enter"), "20260101-000004-␛P"),  # the search's one run
         (("3",), "no weights.npz yet"),  # its templates: the caption names the run
         (("4",), "4 runs under"),
     ]
@@ -113,7 +116,9 @@ def walk(press, wait_for) -> None:
 
 
 def tui_command(store: Path) -> list[str]:
-    return [sys.executable, "-m", "linclf", "tui", "--follow", str(store)]
+    """linclf-tui following the store's failed run."""
+    (failed,) = store.glob("20260101-000002-*")
+    return [sys.executable, "-m", "linclf", "tui", "--out", str(store), "--follow", str(failed)]
 
 
 @pytest.mark.slow
