@@ -121,7 +121,8 @@ def test_a_resumed_search_neither_prints_nor_keeps_a_hostile_results_value(tiny_
     base = replace(TrainConfig(), n_epochs=1, n_batch=50)
     _crafted_results(out / "results.csv", base)
     done = linclf(
-        *("search", "--resume", "--head", "softmax,sigmoid", "--n-epochs", "1"),
+        *("search", "--resume", "--head", "softmax,sigmoid", "--lam", "0", "--eta", "0.001"),
+        *("--n-epochs", "1"),
         *("--n-batch", "50", "--jobs", "1", "--data-dir", str(tiny_data_dir), "--out", str(out)),
     )
     said = done.stdout + done.stderr
