@@ -110,9 +110,10 @@ def train(
         from linclf.engine import format as fmt
         from linclf.engine.data import DTYPES, load_splits
         from linclf.engine.runs import RunRecorder
+        from linclf.engine.text import printable
         from linclf.engine.train import Training
 
-        print(f"loading the {config.split} split from {folder}", file=human, flush=True)
+        print(printable(f"loading the {config.split} split from {folder}"), file=human, flush=True)
         data = load_splits(folder, config.split, config.n_val, DTYPES[config.dtype])
         training = Training(data, config)
         # From here a signal ends the run gently: the first lets the epoch finish, a second
