@@ -61,7 +61,8 @@ def encode_line(cells: list) -> bytes:
 
 def _typed(record: list[str], header: list[str]) -> dict | None:
     """The row of a parsed record, typed by the config schema; None if it is not a whole row
-    (wrong number of cells, no key, an unknown status, a cell that does not parse)."""
+    (wrong number of cells, no key, an unknown status, a cell that does not parse, a value
+    no config may hold: the file may have been written by anyone)."""
     if len(record) != len(header):
         return None
     row = dict(zip(header, record))
@@ -70,6 +71,8 @@ def _typed(record: list[str], header: list[str]) -> dict | None:
     try:
         for spec in config_fields():
             row[spec.name] = spec.parse(row[spec.name])
+            if spec.problem(row[spec.name]) is not None:
+                return None
         for name, kind in OUTCOME_FIELDS.items():
             if kind is not str:
                 row[name] = kind(row[name]) if row[name] else None

@@ -24,9 +24,11 @@ class TmuxApp:
         size: tuple[int, int] = (80, 24),
         socket: str | os.PathLike,
         env: dict[str, str] | None = None,
+        options: dict[str, str] | None = None,
     ):
         self.argv, self.size, self.socket = argv, size, str(socket)
         self.env = env or {}
+        self.options = options or {}  # global tmux options, set before the pane's first output
         self.pid: int | None = None  # the pane's first process, leader of its own session
 
     def _tmux(self, *args: str) -> str:
@@ -53,6 +55,11 @@ class TmuxApp:
             "--",
             *prefix,
             *self.argv,
+            *(
+                arg
+                for name, value in self.options.items()
+                for arg in (";", "set", "-g", name, value)
+            ),
         )
         self.pid = self.pane_pid()
         return self

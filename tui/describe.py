@@ -1,5 +1,7 @@
 """Runs, states and configs as the TUI's text: always rich Text built from plain strings, so a
-`[` in a path or status is shown as it is, never read as markup."""
+`[` in a path or status is shown as it is, never read as markup, and every string read from a
+run folder passes through `printable` (engine/text.py), so an escape sequence in a name, a key,
+a value or an error text is shown as markers instead of reaching the terminal."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from linclf.engine import format as fmt
 from linclf.engine import status as st
 from linclf.engine.runread import disk_full
 from linclf.engine.runwatch import RunSnap, eta_seconds
+from linclf.engine.text import printable
 
 STATE_STYLES = {
     st.RUNNING: ("●", "bold green"),
@@ -38,6 +41,11 @@ SHORT = {
 FIRST = ("split", "flip", "head", "decay_every", "n_batch", "eta", "lam")
 
 
+def field_label(name: str) -> str:
+    """A config field's column header or legend name (a key from a run folder, made safe)."""
+    return printable(SHORT.get(name, name))
+
+
 def without_date(name: str) -> str:
     return name[9:] if len(name) > 9 and name[:8].isdigit() and name[8] == "-" else name
 
@@ -46,6 +54,7 @@ def short_name(name: str, width: int, keep_date: bool = False) -> str:
     """A run folder's name in a narrow column: without its date unless told to keep it (the
     time stays), cut in the middle with … so that its start and its tail (where names
     differ: "lam0.1") stay."""
+    name = printable(name)
     if not keep_date:
         name = without_date(name)
     if len(name) <= width:
@@ -73,7 +82,7 @@ def value_text(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return value[:24]
+        return printable(value)[:24]
     return fmt.MISSING if value is None else "?"
 
 
@@ -117,8 +126,8 @@ def varied_fields(snaps) -> list[str]:
 
 def legend(snap: RunSnap, fields: list[str]) -> str:
     """A run's label among others: the config that differs, e.g. "η=0.01 λ=0"."""
-    parts = [f"{SHORT.get(n, n)}={value_text(snap.info.config.get(n))}" for n in fields]
-    return " ".join(parts) or snap.path.name[-20:]
+    parts = [f"{field_label(n)}={value_text(snap.info.config.get(n))}" for n in fields]
+    return " ".join(parts) or printable(snap.path.name)[-20:]
 
 
 def epochs_text(snap: RunSnap) -> str:
@@ -164,7 +173,7 @@ def status_line(snap: RunSnap, now: float | None = None) -> Text:
         line.append(f" (best {fmt.percent(best[0])} ep {best[1]})")
     if snap.info.test_acc is not None:
         line.append(f" · test {fmt.percent(snap.info.test_acc)}")
-    line.append(f" · {fmt.clock(snap.elapsed)} · {snap.path.name}")
+    line.append(f" · {fmt.clock(snap.elapsed)} · {printable(snap.path.name)}")
     return line
 
 
@@ -174,20 +183,22 @@ def note(snap: RunSnap) -> Text:
     if snap.state in st.FINAL:
         text = fmt.status_sentence(snap.state, snap.history, info.test_acc)
         if info.error:
-            text += f": {info.error}"
+            text += f": {printable(info.error)}"
         bad = snap.state in (st.DIVERGED, st.FAILED)
-        return Text(f"{text} · saved in {snap.path}", style="bold red" if bad else "")
+        return Text(f"{text} · saved in {printable(snap.path)}", style="bold red" if bad else "")
     if snap.state == st.UNKNOWN:
-        return Text(f"Status {info.status!r}: {st.JUDGED[st.UNKNOWN]}", style="magenta")
+        return Text(f"Status '{printable(info.status)}': {st.JUDGED[st.UNKNOWN]}", style="magenta")
     if snap.state in st.JUDGED:
-        where = f"pid {info.pid} on {info.host}" if info.pid is not None else "its writer"
+        where = (
+            f"pid {info.pid} on {printable(info.host)}" if info.pid is not None else "its writer"
+        )
         sentence = f"{snap.state.capitalize()}: {st.JUDGED[snap.state]} ({where})"
         if snap.state == st.DEAD and disk_full(snap.path):
             sentence = f"Dead: its disk is full, so it could not record how it ended ({where})"
         return Text(sentence, style="bold red" if snap.state == st.DEAD else "yellow")
     if not info.readable:
-        return Text(f"{snap.path}: run.json is missing or unreadable", style="yellow")
-    return Text(f"Following {snap.path} (written by another process)")
+        return Text(f"{printable(snap.path)}: run.json is missing or unreadable", style="yellow")
+    return Text(f"Following {printable(snap.path)} (written by another process)")
 
 
 def format_note(snap: RunSnap) -> Text | None:

@@ -15,6 +15,7 @@ from textual.message import Message
 from linclf.engine.npzread import BadWeights, read_npz
 from linclf.engine.runwatch import RunSnap, RunStore
 from linclf.engine.searchread import SearchWatch
+from linclf.engine.text import printable
 from linclf.tui.messages import StoreChanged, WatchFailed, Weights
 from linclf.tui.system import ProcessSampler
 
@@ -28,7 +29,7 @@ def read_weights(snap: RunSnap | None) -> Weights:
     if snap is None:
         return Weights((None,), None, "Follow a run (Runs view, enter) to see its templates.")
     key = (snap.path, snap.weights)
-    name = snap.path.name
+    name = printable(snap.path.name)
     if snap.weights is None:
         return Weights(key, None, f"{name}: no weights.npz yet (written every few seconds)")
     try:
@@ -102,7 +103,7 @@ class Watcher:
                 system[f"group:{group}"] = "search " + self.sampler.usage(
                     live[0].pid, live[0].host, with_children=True
                 )
-        return system
+        return {key: printable(line) for key, line in system.items()}  # hosts come from files
 
     def poll(self, full: bool, now: float) -> StoreChanged | None:
         """One look at the store; the snapshot to post, or None when nothing changed."""

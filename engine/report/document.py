@@ -21,6 +21,7 @@ from typing import Protocol
 
 from linclf.engine.files import atomic_write
 from linclf.engine.report.markup import LABEL, Span, parse, refs
+from linclf.engine.text import printable
 
 # A4 less the template's 2.25 cm side margins: draw figures this wide (in inches) and their
 # fonts print at the size they were set in; wider figures are scaled down, and their labels too.
@@ -185,7 +186,7 @@ class Document:
     def reproducibility(self, pairs: list[tuple[str, str]]) -> None:
         """The reproducibility block; called again, it replaces the first one in place (the
         report fills in its runtimes as the sections finish)."""
-        block = Reproducibility(tuple((str(k), str(v)) for k, v in pairs))
+        block = Reproducibility(tuple((printable(k), printable(v)) for k, v in pairs))
         for index, existing in enumerate(self.blocks):
             if isinstance(existing, Reproducibility):
                 self.blocks[index] = block

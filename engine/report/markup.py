@@ -21,6 +21,8 @@ import re
 import string
 from dataclasses import dataclass
 
+from linclf.engine.text import printable
+
 LABEL = r"(?:fig|tab|eq):[A-Za-z0-9][A-Za-z0-9_-]*"
 _TOKEN = re.compile(rf"\\(.)|\$([^$]*)\$|`([^`]*)`|\*([^*]+)\*|@({LABEL})|([$`*])", re.S)
 _SPECIAL = re.compile(r"([\\$`*@])")
@@ -36,8 +38,9 @@ class Span:
 
 
 def plain(text: object) -> str:
-    """text as markup that reads back as exactly that text."""
-    return _SPECIAL.sub(r"\\\1", _spaces(str(text)))
+    """text as markup that reads back as exactly that text, its control characters as
+    visible markers (engine/text.py): report.md is read in terminals too."""
+    return _SPECIAL.sub(r"\\\1", printable(_spaces(str(text))))
 
 
 def parse(markup: str) -> tuple[Span, ...]:

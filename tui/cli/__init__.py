@@ -9,7 +9,7 @@ import sys
 import typer
 
 from linclf.tui.cli import check, data, report, search, train, tui
-from linclf.tui.cli.errors import EXIT_FAILED, describe
+from linclf.tui.cli.errors import EXIT_FAILED, describe, internal_error_line
 
 PROG = "linclf"
 
@@ -37,6 +37,11 @@ app.add_typer(data.app, name="data")
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; a known error becomes one line on stderr and its exit code."""
+    # A terminal or pipe that cannot encode a character (PYTHONIOENCODING=ascii, LANG=C)
+    # shows it as \u03bb instead of ending the command.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name=PROG, standalone_mode=False)
@@ -45,11 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         if known is None:
             if os.environ.get("LINCLF_DEBUG") or not isinstance(error, Exception):
                 raise
-            print(
-                f"{PROG}: internal error: {type(error).__name__}: {error} "
-                "(LINCLF_DEBUG=1 shows the traceback)",
-                file=sys.stderr,
-            )
+            print(internal_error_line(error, PROG), file=sys.stderr)
             return EXIT_FAILED
         code, line = known
         print(line, file=sys.stderr)

@@ -1,5 +1,7 @@
 """One table from error to exit code and message: 0 ok, 1 a failed run or check, 2 bad usage
-or data, 128 + the signal's number when a signal ended the command."""
+or data (an --out that cannot be used as given, whichever command), 128 + the signal's number
+when a signal ended the command. An error's text may quote a file's name or content, or a
+server's answer: the line is made printable (engine/text.py) before anyone prints it."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from linclf.engine.errors import (
     RunFailed,
     UsageError,
 )
+from linclf.engine.text import printable
 from linclf.tui.cli.signals import Interrupted
 
 EXIT_OK = 0
@@ -48,15 +51,26 @@ OS_ERRORS: tuple[tuple[int, int, str], ...] = (
     (errno.ENAMETOOLONG, EXIT_USAGE, "a name in this path is too long for the file system"),
     (errno.ENOTDIR, EXIT_USAGE, "a file stands where this path needs a folder"),
     (errno.EEXIST, EXIT_USAGE, "exists and is not a folder"),
+    (errno.ENOENT, EXIT_USAGE, "no such file or folder"),
+    (errno.ELOOP, EXIT_USAGE, "too many levels of symbolic links"),
 )
 
 
 def _os_error(error: OSError) -> tuple[int, str] | None:
+    """The reason says what the error's strerror says: a path goes before it, nothing else
+    (never "No space left on device: no space left on device")."""
     for number, code, reason in OS_ERRORS:
         if error.errno == number:
-            where = error.filename if error.filename is not None else error.strerror
-            return code, f"{where}: {reason}" if where else reason
+            return code, reason if error.filename is None else f"{error.filename}: {reason}"
     return None
+
+
+def internal_error_line(error: BaseException, prog: str = "linclf") -> str:
+    """The line for an error no entry of the table knows: a bug of linclf's."""
+    return printable(
+        f"{prog}: internal error: {type(error).__name__}: {error} "
+        "(LINCLF_DEBUG=1 shows the traceback)"
+    )
 
 
 def describe(error: BaseException, prog: str = "linclf") -> tuple[int, str] | None:
@@ -68,8 +82,8 @@ def describe(error: BaseException, prog: str = "linclf") -> tuple[int, str] | No
             else:
                 text = str(error)
             line = f"{prog}: {label}: {text}" if text else f"{prog}: {label}"
-            return (code if code is not None else error.exit_code), line
+            return (code if code is not None else error.exit_code), printable(line)
     if isinstance(error, OSError) and (known := _os_error(error)):
         code, text = known
-        return code, f"{prog}: error: {text}"
+        return code, printable(f"{prog}: error: {text}")
     return None

@@ -32,6 +32,7 @@ def report(
     from linclf.engine.blas import set_blas_threads
     from linclf.engine.executor import executor_for
     from linclf.engine.report import Report
+    from linclf.engine.text import printable
 
     treat_dead_terminal_as_hangup()
     if seed < 0:
@@ -45,7 +46,7 @@ def report(
     started = time.perf_counter()
 
     def log(message: str) -> None:
-        print(f"[{time.perf_counter() - started:6.1f} s] {message}", flush=True)
+        print(printable(f"[{time.perf_counter() - started:6.1f} s] {message}"), flush=True)
 
     with SignalGuard(), executor_for(jobs, scheduler) as executor:
         document = Report(folder, out, executor, seed=seed, quick=quick, log=log)

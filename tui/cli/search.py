@@ -25,10 +25,13 @@ from linclf.tui.cli.signals import Interrupted, SignalGuard, treat_dead_terminal
 
 
 def leaderboard(rows: list[dict], varied: list[str], size: int = 5):
-    """The best trials so far by validation accuracy, with the fields the grid varies."""
+    """The best trials so far by validation accuracy, with the fields the grid varies (cells
+    are Text: a value is never read as markup)."""
     from rich.table import Table
+    from rich.text import Text
 
     from linclf.engine import format as fmt
+    from linclf.engine.text import printable
 
     table = Table(title="best so far (validation accuracy)", expand=False)
     for column in (*varied, "val acc", "val cost", "status"):
@@ -37,23 +40,22 @@ def leaderboard(rows: list[dict], varied: list[str], size: int = 5):
         (r for r in rows if isinstance(r["val_acc"], float)), key=lambda r: -r["val_acc"]
     )
     for row in ranked[:size]:
-        table.add_row(
-            *(
-                f"{row[name]:g}" if isinstance(row[name], float) else str(row[name])
-                for name in varied
-            ),
+        cells = (
+            *(f"{row[name]:g}" if isinstance(row[name], float) else row[name] for name in varied),
             fmt.percent(row["val_acc"]),
             fmt.number(row["val_cost"]),
             row["status"],
         )
+        table.add_row(*(Text(printable(cell)) for cell in cells))
     return table
 
 
 def trial_line(row: dict, done: int, total: int, varied: list[str]) -> str:
     from linclf.engine import format as fmt
+    from linclf.engine.text import printable
 
     settings = " ".join(f"{name}={row[name]}" for name in varied)
-    return (
+    return printable(
         f"trial {done}/{total} {settings} status={row['status']} "
         f"val_acc={fmt.percent(row['val_acc']) if row['val_acc'] != '' else '–'}"
     )
@@ -157,13 +159,16 @@ def evaluate_chosen(
     from linclf.engine import format as fmt
     from linclf.engine import search as grid_search
     from linclf.engine.files import atomic_write, to_json
+    from linclf.engine.text import printable
 
     chosen = grid_search.best(done)
     if chosen is None:
         print("no trial completed; see results.csv", file=human)
         raise typer.Exit(EXIT_FAILED)
     config = grid_search.config_of(chosen)
-    settings = ", ".join(f"{name} {chosen[name]}" for name in varied) or "the only configuration"
+    # A resumed search's rows come from results.csv, which anyone may have written.
+    settings = printable(", ".join(f"{name} {chosen[name]}" for name in varied))
+    settings = settings or "the only configuration"
     print(
         f"chosen on validation: {settings} (val acc {fmt.percent(chosen['val_acc'])}); "
         "evaluating the test set once…",

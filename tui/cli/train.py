@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from linclf.tui.cli.errors import EXIT_FAILED
-from linclf.tui.cli.options import DataDirOption, JsonOption, config_options
+from linclf.tui.cli.options import DataDirOption, JsonOption, config_options, writable_folder
 from linclf.tui.cli.signals import SignalGuard, treat_dead_terminal_as_hangup
 
 
@@ -100,6 +100,7 @@ def train(
 
     config = TrainConfig(**values)
     config.validate()
+    writable_folder(out)  # an --out that cannot be used is bad usage (2), as for search, report
     treat_dead_terminal_as_hangup()
     human = sys.stderr if as_json else sys.stdout
     # The plot process starts first: it imports matplotlib on the other core while this one
@@ -110,6 +111,7 @@ def train(
         from linclf.engine import format as fmt
         from linclf.engine.blas import set_blas_threads
         from linclf.engine.recording import train_and_record
+        from linclf.engine.text import printable
         from linclf.engine.train import Training
 
         set_blas_threads(1)  # once, for this process (engine/blas.py)
@@ -120,7 +122,7 @@ def train(
             signals.first = lambda _: training.stop(st.INTERRUPTED, finish_epoch=True)
             signals.again = lambda _: training.stop(st.INTERRUPTED)
 
-        print(f"loading the {config.split} split from {folder}", file=human, flush=True)
+        print(printable(f"loading the {config.split} split from {folder}"), file=human, flush=True)
         with EpochPrinter(config.n_epochs, human, human.isatty()) as printer:
             run = train_and_record(
                 folder, config, out, drawer, on_training=stop_on_signals, on_epoch=printer.row

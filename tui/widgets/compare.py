@@ -11,6 +11,7 @@ from textual.widgets import Static
 from linclf.engine import format as fmt
 from linclf.engine.runwatch import RunSnap
 from linclf.engine.searchread import SearchProgress
+from linclf.engine.text import printable
 from linclf.tui import describe as d
 from linclf.tui.chosen import Chosen
 from linclf.tui.widgets.curves import COLOURS, MARKERS, RICH_COLOURS
@@ -20,7 +21,7 @@ def config_text(snap: RunSnap) -> Text:
     """The whole config, compactly: "λ=0 η=0.001 batch=100 epochs=40 …"."""
     text = Text()
     for name, value in snap.info.config.items():
-        text.append(f"{d.SHORT.get(name, name)}=", style="dim")
+        text.append(f"{d.field_label(name)}=", style="dim")
         text.append(f"{d.value_text(value)}  ")
     return text
 
@@ -34,7 +35,7 @@ def diff_table(snaps: list[RunSnap], fields: list[str]) -> Table:
         table.add_column(Text(f"{marker} {k + 1}", style=f"bold {colour}"), justify="right")
     for name in fields or []:
         cells = [Text(d.value_text(s.info.config.get(name))) for s in snaps]
-        table.add_row(Text(d.SHORT.get(name, name), style="dim"), *cells)
+        table.add_row(Text(d.field_label(name), style="dim"), *cells)
     values = (Text(fmt.percent(d.last_val(s))) for s in snaps)
     table.add_row(Text(d.VAL, style="dim"), *values)
     table.add_row(Text("state", style="dim"), *(d.state_text(s.state) for s in snaps))
@@ -44,7 +45,7 @@ def diff_table(snaps: list[RunSnap], fields: list[str]) -> Table:
 def leaderboard(search: SearchProgress, runs: list[RunSnap], chosen: Chosen | None) -> Group:
     """A search's progress and ETA, the chosen trial's test accuracy (best.json), and its best
     trials by the figure it chooses on (the last epoch's validation accuracy)."""
-    title = Text(f"{search.group or '.'}/{search.name} · ", style="bold")
+    title = Text(f"{printable(search.group or '.')}/{printable(search.name)} · ", style="bold")
     title.append_text(d.state_text(search.state))
     counts = d.search_progress(search, runs)
     if chosen is not None:
@@ -83,14 +84,14 @@ class ComparePanel(Static):
         for k, snap in enumerate(snaps):
             colour, marker = RICH_COLOURS[COLOURS[k % len(COLOURS)]], MARKERS[k % len(MARKERS)]
             legend.append(f"{marker} {k + 1} ", style=f"bold {colour}")
-            legend.append(f"{snap.path.name}\n")
+            legend.append(f"{printable(snap.path.name)}\n")
         self.update(Group(diff_table(snaps, fields), legend))
 
     def show_group(
         self, group: str, searches: tuple[SearchProgress, ...], system: str, runs, chosen
     ) -> None:
         parts: list = [leaderboard(s, runs, chosen) for s in searches] or [
-            Text(f"{group or '.'}/: no search plan here (runs of train, the TUI or a report)")
+            Text(f"{printable(group or '.')}/: no search plan here (runs of train, the TUI or a report)")
         ]
         if system:
             parts.append(Text(system, style="dim"))

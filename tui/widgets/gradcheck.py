@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Button, DataTable, Static
 
 from linclf.engine import format as fmt
+from linclf.engine.text import printable
 
 # The formatter's columns (fmt.CHECK_HEADERS), verdict first: result, case, the relative
 # errors and their tolerance, then what the case is made of, then the absolute errors.
@@ -36,7 +37,7 @@ class GradcheckPanel(Vertical):
 
     def failed(self, message: str) -> None:
         self.query_one("#run-check", Button).disabled = False
-        self.query_one("#check-status", Static).update(Text(message, style="bold red"))
+        self.query_one("#check-status", Static).update(Text(printable(message), style="bold red"))
 
     def show(self, results, source: str) -> None:
         table = self.query_one(DataTable)

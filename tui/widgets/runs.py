@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from linclf.engine.runwatch import RunSnap
+from linclf.engine.text import printable
 from linclf.tui import describe as d
 from linclf.tui.chosen import ChosenReader
 from linclf.tui.widgets.compare import ComparePanel
@@ -76,10 +77,10 @@ class RunsPanel(Vertical):
         for group, searches in sorted(table.searches.items()):
             runs = [s for s in table.snaps.values() if s.group == group]
             for search in searches:  # a search's progress first: it is what a watcher waits for
-                line.append(f"{group or '.'}/{search.name} ", style="bold")
+                line.append(f"{printable(group or '.')}/{printable(search.name)} ", style="bold")
                 line.append_text(d.search_progress(search, runs))
                 line.append(" · ")
-        line.append(f"{d.plural(count, 'run')} under {self.out}")
+        line.append(f"{d.plural(count, 'run')} under {printable(self.out)}")
         if self.left_out:
             line.append(
                 f" (the newest; {self.left_out}+ older folders not read: pass a narrower --out)"
@@ -159,7 +160,9 @@ class RunsPanel(Vertical):
             side.show_group(group, searches, system, group_runs, chosen)
         else:
             curves.show([])
-            side.update(Text(f"No runs under {self.out} yet: they appear here as they start."))
+            side.update(
+                Text(f"No runs under {printable(self.out)} yet: they appear here as they start.")
+            )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table is self.table:

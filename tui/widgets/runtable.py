@@ -60,7 +60,7 @@ class RunsTable(DataTable):
 
     @property
     def headers(self) -> list[str]:
-        return [*FIXED, *(d.SHORT.get(n, n) for n in self.fields)]
+        return [*FIXED, *(d.field_label(n) for n in self.fields)]
 
     def _name_cell(self, snap: RunSnap) -> Text:
         mark = "*" if snap.path in self.marked else "+" if snap.path in self.launched else " "
@@ -193,7 +193,7 @@ class RunsTable(DataTable):
         keep = self.highlighted
         self.clear(columns=True)
         self._in_cells = {}
-        self.add_columns(*self.headers)
+        self.add_columns(*map(Text, self.headers))  # a key is never markup
         self.sort_column = min(self.sort_column, len(self.headers) - 1)
         grouped = self._grouped
         for group, runs in self.ordered():

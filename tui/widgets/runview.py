@@ -13,6 +13,7 @@ from textual.widgets import ProgressBar
 
 from linclf.engine.runread import whole
 from linclf.engine.runwatch import RunSnap
+from linclf.engine.text import printable
 from linclf.tui import describe as d
 from linclf.tui.widgets.curves import Curves
 from linclf.tui.widgets.epochs import EpochTable
@@ -80,7 +81,7 @@ class RunView(Vertical):
     def _note(self, snap: RunSnap) -> None:
         note = d.note(snap)
         if snap.path == self.own and snap.live:
-            note = Text(f"Training · run folder {snap.path}")
+            note = Text(f"Training · run folder {printable(snap.path)}")
         extra = d.format_note(snap)
         if extra is not None:
             note = Text.assemble(note, " · ", extra)
