@@ -94,6 +94,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 def test_a_new_config_field_needs_one_edit(tmp_path, tiny_data_source):
     """Copy the package, add one field to TrainConfig and nothing else: the CLI options of
     train and search, the validation, the run folder, results.csv and the form all have it."""
@@ -147,6 +148,7 @@ def test_a_new_config_field_needs_one_edit(tmp_path, tiny_data_source):
     assert "form problem momentum must lie in [0, 0.99]" in form.stdout
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_only_the_linclf_package(tmp_path):
     """A regular install (not editable): every module under linclf/, the stylesheet too, and
     no bare engine or tui in site-packages."""

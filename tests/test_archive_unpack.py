@@ -27,6 +27,7 @@ def leftovers(datasets) -> list[str]:
     return sorted(p.name for p in datasets.iterdir() if p.name not in skip)
 
 
+@pytest.mark.slow
 def test_real_archive_unpacks_to_the_official_files(tmp_path, real_archive, real_data_dir):
     folder = archive.safe_extract(real_archive, tmp_path / "Datasets")
     names = sorted(name for name in os.listdir(real_data_dir) if name != archive.MARKER)

@@ -92,6 +92,7 @@ def test_random_train_arguments(tiny_data_source, tmp_path, capsys, args):
         st.one_of(st.sampled_from(["--tol", "--tol32", "--json", "--bogus"]), VALUES), max_size=5
     )
 )
+@pytest.mark.slow
 def test_random_check_arguments(capsys, args):
     code = main(["check", "--synthetic", *args])
     _no_fault(code, capsys.readouterr().err)

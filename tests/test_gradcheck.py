@@ -37,6 +37,7 @@ def test_every_case_passes_on_the_real_engine(inputs):
         assert r.max_rel_err_W < limit and r.max_rel_err_b < limit, r
 
 
+@pytest.mark.slow
 def test_real_data_inputs_pass(real_data_dir):
     from linclf.engine.data import training_sample
 

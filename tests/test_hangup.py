@@ -16,6 +16,8 @@ import pytest
 from ptyharness import PtyApp, session_processes
 from tmuxharness import TmuxApp
 
+pytestmark = pytest.mark.slow  # a real pty or tmux, the real data
+
 pytest.importorskip("pyte")
 LIMIT = 10.0
 IDLE = "A preset sets every field"

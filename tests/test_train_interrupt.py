@@ -50,6 +50,7 @@ def _pending(pid: int, signum: int) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_second_ctrl_c_of_train_drops_the_unfinished_epoch_and_exits_130(tmp_path):
     # 6000 training images in mini-batches of one: an epoch lasts seconds, so both signals
     # land inside the same epoch. The first alone would let that epoch finish (epoch 3, the

@@ -58,6 +58,7 @@ def test_hostile_batch_files_are_refused_in_a_sandbox(tmp_path, case):
     assert report["peak_over_baseline_mb"] <= 200, report
 
 
+@pytest.mark.slow
 def test_real_batches_load_exactly_as_pickle_does(real_data_dir):
     folder = real_data_dir
     for name in [*(f"data_batch_{i}" for i in range(1, 6)), "test_batch", "batches.meta"]:
@@ -216,6 +217,7 @@ def test_files_that_are_not_batches(tmp_path, monkeypatch):
         read_batch(tmp_path / "garbage")
 
 
+@pytest.mark.slow
 def test_the_opcodes_of_the_real_files_are_all_allowed(real_data_dir):
     """The allowlist is no wider than the real files and numpy's Python-3 output need."""
     folder = real_data_dir
