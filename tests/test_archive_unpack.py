@@ -53,6 +53,7 @@ def test_two_gib_member_in_a_2_mb_archive_is_refused_from_its_header(tmp_path):
     assert leftovers(datasets) == []
 
 
+@pytest.mark.slow
 def test_many_members_stop_at_the_total_cap(tmp_path):
     datasets = tmp_path / "Datasets"
     datasets.mkdir()
@@ -141,6 +142,7 @@ def test_archive_without_a_batch_or_with_a_huge_header_is_refused(tmp_path, tiny
         archive.safe_extract(tmp_path / "b.tar.gz", tmp_path / "two")
 
 
+@pytest.mark.slow
 def test_pax_and_gnu_long_names_are_understood(tmp_path, tiny_data_dir):
     for fmt in (tarfile.PAX_FORMAT, tarfile.GNU_FORMAT):
         path = tmp_path / f"{fmt}.tar.gz"
