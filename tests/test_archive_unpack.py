@@ -78,6 +78,7 @@ def test_sparse_member_of_40_gib_is_refused_without_reading_it(tmp_path, posix):
     "name",
     [archive.ARCHIVE_NAME, "README.md", f"./{archive.ARCHIVE_NAME}", f"{BATCH_DIR}/sub/x"],
 )
+@pytest.mark.slow
 def test_a_member_never_replaces_the_archive_or_another_file(tmp_path, tiny_data_dir, name):
     datasets = tmp_path / "Datasets"
     datasets.mkdir()

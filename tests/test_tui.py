@@ -140,6 +140,7 @@ async def test_gradcheck_panel_shows_errors_and_tolerance(tmp_path):
         assert "synthetic" in shown(app, "#check-status")
 
 
+@pytest.mark.slow
 async def test_quit_while_training_stops_and_saves(tiny_data_dir, tmp_path):
     app = make_app(tiny_data_dir, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -213,6 +214,7 @@ async def test_missing_data_is_a_message_not_a_crash(tmp_path):
         assert message.has_class("-error")
 
 
+@pytest.mark.slow
 async def test_diverging_run_is_reported_with_formatted_costs(tiny_data_dir, tmp_path):
     app = make_app(tiny_data_dir, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -280,6 +282,7 @@ async def test_help_is_a_modal_screen_that_fits_80x24(tmp_path):
         assert not isinstance(app.screen, HelpScreen)
 
 
+@pytest.mark.slow
 async def test_command_palette_lists_the_apps_actions(tmp_path):
     app = make_app(Path("unused"), tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
