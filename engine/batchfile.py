@@ -32,6 +32,7 @@ def _field(batch: dict, key: str) -> object:
 def _labels(path: Path, labels: object, n: int) -> np.ndarray:
     """The labels as a fresh int64 array of n values in 0..K-1; plain Python ints are
     checked as such, so a huge int is a range error, not an overflow."""
+    found: np.ndarray | list[int]
     if isinstance(labels, np.ndarray):
         if labels.ndim != 1 or labels.dtype.kind not in "iu":
             raise DataError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, cast
 
 from linclf.engine.errors import ConfigError
 
@@ -184,6 +184,7 @@ class ConfigField:
         if self.kind is float and not math.isfinite(value):
             return f"{name} must be finite, got {value}"
         low, high = spec.low, spec.high
+        value = cast(float, value)  # a Real, whose stubs declare no `>`
         if (low is None or value > low or (value == low and not spec.low_open)) and (
             high is None or value <= high
         ):

@@ -53,7 +53,7 @@ def _special(value) -> str | None:
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
+        return "-inf" if value < 0 else "inf"
     return None
 
 

@@ -91,6 +91,7 @@ def torch_gradients(X: np.ndarray, y: np.ndarray, net: dict, lam: float, head: s
         loss = torch.nn.functional.binary_cross_entropy_with_logits(S, Y, reduction="mean")
     cost = loss + lam * torch.sum(W * W)
     cost.backward()
+    assert W.grad is not None and b.grad is not None  # backward() filled them
     return {"W": W.grad.numpy(), "b": b.grad.numpy()}
 
 

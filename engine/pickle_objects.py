@@ -90,10 +90,11 @@ class Objects:
         if depth + 1 > MAX_DEPTH:
             raise Refused(f"containers nested more than {MAX_DEPTH} deep")
         meta.depth = max(meta.depth, depth + 1)
-        if type(target) is list:
+        if isinstance(target, list):
             self.charge(16 * len(items))
             target.extend(items)
             return
+        assert isinstance(target, dict)  # meta exists only for the lists and dicts built here
         if len(items) % 2:
             raise Refused("SETITEMS with an odd number of items")
         keys = items[::2]

@@ -11,6 +11,7 @@ dtypes, no strides, no offsets), and no call allocates more than its arguments' 
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import numpy as np
 
@@ -51,7 +52,9 @@ GLOBALS = {
 
 # Plain numbers only: every bit pattern is a valid value, and no item points anywhere.
 PLAIN_DTYPES = frozenset(["i1", "u1", "i2", "u2", "i4", "u4", "i8", "u8", "f2", "f4", "f8"])
-BYTE_ORDERS = {"<": "<", ">": ">", "=": "=", "|": "|"}
+ByteOrder = Literal["<", ">", "=", "|"]
+BYTE_ORDERS: dict[str, ByteOrder] = {"<": "<", ">": ">", "=": "=", "|": "|"}
+ARRAY_ORDERS: dict[str, Literal["C", "F"]] = {"C": "C", "F": "F"}
 MAX_NDIM = 8
 MAX_DIM = 1 << 31
 
@@ -61,7 +64,7 @@ class DtypeToken:
 
     def __init__(self, code: str):
         self.code = code
-        self.order: str | None = None
+        self.order: ByteOrder | None = None
 
     def dtype(self) -> np.dtype:
         dtype = np.dtype(self.code)
@@ -123,8 +126,8 @@ def make_array(data: object, dtype: object, shape: object, order: object) -> np.
         raise Refused("an array's dtype must come from numpy.dtype")
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise Refused(f"an array's data must be bytes, found {type(data).__name__}")
-    shape, order = _shape(shape), _text(order)
-    if order not in ("C", "F"):
+    shape, layout = _shape(shape), _text(order)
+    if layout not in ARRAY_ORDERS:
         raise Refused("an array's order must be 'C' or 'F'")
     kind = dtype.dtype()
     count = math.prod(shape)
@@ -135,7 +138,7 @@ def make_array(data: object, dtype: object, shape: object, order: object) -> np.
         )
     if count == 0:
         return np.empty(shape, dtype=kind)
-    return np.frombuffer(data, dtype=kind).reshape(shape, order=order)
+    return np.frombuffer(data, dtype=kind).reshape(shape, order=ARRAY_ORDERS[layout])
 
 
 def reduce(func: object, args: object) -> object:

@@ -11,13 +11,14 @@ decompression work.
 
 from __future__ import annotations
 
+import functools
 import gzip
+import io
 import os
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
 
 from linclf.engine.errors import DataError
 from linclf.engine.unpickle import open_regular
@@ -75,7 +76,7 @@ class TarStream:
         self.path = Path(path)
         raw = open_regular(self.path, MAX_ARCHIVE_BYTES)
         self.raw = raw
-        self.stream: BinaryIO = (
+        self.stream: gzip.GzipFile | io.BufferedReader = (
             gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == b"\x1f\x8b" else raw
         )
         self.total = 0
@@ -147,7 +148,7 @@ class TarStream:
             member = self._member(block, kind, size, long_name, pax)
             long_name, pax = None, {}
             self._unread = -(-member.size // BLOCK) * BLOCK
-            yield member, lambda write, m=member: self._copy(m, write)
+            yield member, functools.partial(self._copy, member)
         raise self.refuse("too many headers")
 
     def _member(self, block: bytes, kind: bytes, size: int, long_name, pax) -> Member:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -55,10 +57,30 @@ def pytest_configure(config) -> None:
     set_blas_threads(1)
 
 
+@pytest.fixture(scope="session")
+def tiny_data_source(tmp_path_factory) -> Iterator[Path]:
+    """The tiny data set, generated once per session (about 1.5 s on a loaded machine). Read
+    it, never change it: tests that change their data take tiny_data_dir. At the end of the
+    session a test that changed it shows as an error here."""
+    folder = make_data_dir(tmp_path_factory.mktemp("tiny") / "cifar-10-batches-py")
+    before = _listing(folder.parent)
+    yield folder
+    assert _listing(folder.parent) == before, "a test changed the shared tiny data set"
+
+
+def _listing(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every path under folder with its size and modification time."""
+    return {
+        str(path.relative_to(folder)): (path.lstat().st_size, path.lstat().st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+    }
+
+
 @pytest.fixture
-def tiny_data_dir(tmp_path) -> Path:
-    """Five training batches and a test batch of 200 generated images each."""
-    return make_data_dir(tmp_path / "cifar-10-batches-py")
+def tiny_data_dir(tiny_data_source, tmp_path) -> Path:
+    """Five training batches and a test batch of 200 generated images each, in this test's
+    own tmp_path (a copy of the session's: the test may change or delete its files)."""
+    return Path(shutil.copytree(tiny_data_source, tmp_path / "cifar-10-batches-py"))
 
 
 @pytest.fixture(scope="session")
@@ -133,3 +155,18 @@ def interrupt_linclf(args: list[str], signum: int, ready) -> tuple[int, str, str
     finally:
         proc.kill()
     return proc.returncode, "".join(seen) + out, err
+
+
+def one_line(err: str) -> str:
+    """The single line a refused command writes to stderr (asserting it is one, no traceback)."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def train_cli(data_dir: Path, out: Path, *extra: str) -> int:
+    """`linclf train` in this process: one epoch, no plots, plus extra flags; its exit code."""
+    from linclf.tui.cli import main
+
+    args = ["train", "--data-dir", str(data_dir), "--out", str(out), "--n-epochs", "1"]
+    return main([*args, "--no-plots", *extra])

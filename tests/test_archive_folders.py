@@ -131,6 +131,7 @@ def test_a_full_disk_during_the_unpack_leaves_nothing_behind(datasets, monkeypat
     assert entries(datasets) == sorted([archive.ARCHIVE_NAME, f".{BATCH_DIR}.lock"])
 
 
+@pytest.mark.slow
 def test_two_processes_unpack_once_and_both_use_the_result(tmp_path, tiny_data_dir):
     datasets = tmp_path / "Datasets"
     datasets.mkdir()

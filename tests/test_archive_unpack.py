@@ -27,6 +27,7 @@ def leftovers(datasets) -> list[str]:
     return sorted(p.name for p in datasets.iterdir() if p.name not in skip)
 
 
+@pytest.mark.slow
 def test_real_archive_unpacks_to_the_official_files(tmp_path, real_archive, real_data_dir):
     folder = tmp_path / "Datasets" / BATCH_DIR
     archive.unpack(real_archive, folder)
@@ -53,6 +54,7 @@ def test_two_gib_member_in_a_2_mb_archive_is_refused_from_its_header(tmp_path):
     assert leftovers(datasets) == []
 
 
+@pytest.mark.slow
 def test_many_members_stop_at_the_total_cap(tmp_path):
     datasets = tmp_path / "Datasets"
     datasets.mkdir()
@@ -77,6 +79,7 @@ def test_sparse_member_of_40_gib_is_refused_without_reading_it(tmp_path, posix):
     "name",
     [archive.ARCHIVE_NAME, "README.md", f"./{archive.ARCHIVE_NAME}", f"{BATCH_DIR}/sub/x"],
 )
+@pytest.mark.slow
 def test_a_member_never_replaces_the_archive_or_another_file(tmp_path, tiny_data_dir, name):
     datasets = tmp_path / "Datasets"
     datasets.mkdir()
@@ -141,6 +144,7 @@ def test_archive_without_a_batch_or_with_a_huge_header_is_refused(tmp_path, tiny
         archive.unpack(tmp_path / "b.tar.gz", tmp_path / "two" / BATCH_DIR)
 
 
+@pytest.mark.slow
 def test_pax_and_gnu_long_names_are_understood(tmp_path, tiny_data_dir):
     for fmt in (tarfile.PAX_FORMAT, tarfile.GNU_FORMAT):
         path = tmp_path / f"{fmt}.tar.gz"

@@ -56,6 +56,7 @@ def silent_port():
         connection.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_silent_scheduler_fails_within_the_connect_timeout(
     tiny_data_dir, tmp_path, capsys, monkeypatch, silent_port
@@ -76,6 +77,7 @@ def test_refused_scheduler_is_one_line(tiny_data_dir, tmp_path, capsys, monkeypa
     assert f"127.0.0.1:{port}" in one_line(capsys)
 
 
+@pytest.mark.slow
 def test_interrupt_cancels_the_futures_on_the_cluster():
     from distributed import LocalCluster
 

@@ -1,6 +1,7 @@
 import pickle
 
 import numpy as np
+import pytest
 
 from linclf.engine import data as data_module
 from linclf.engine.augment import flip_indices, shift_indices
@@ -20,6 +21,7 @@ def test_load_batch_shapes_types_and_range(tiny_data_dir):
     assert X32.dtype == Y32.dtype == np.float32
 
 
+@pytest.mark.slow
 def test_real_archive_labels_and_counts(real_data_dir):
     _, y = read_batch(real_data_dir / "data_batch_1")
     assert list(y[:10]) == [6, 9, 9, 4, 1, 1, 2, 7, 8, 3]

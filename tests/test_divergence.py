@@ -54,6 +54,7 @@ def test_nan_in_any_figure_is_divergence(tiny_data):
         assert broken.diverged, name
 
 
+@pytest.mark.slow
 def test_the_spec_s_largest_step_is_not_divergence(real_splits):
     """Spec setting 1 (λ 0, η 0.1): jagged curves, but a run to keep."""
     training = Training(real_splits, TrainConfig(lam=0, eta=0.1, n_epochs=40))

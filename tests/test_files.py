@@ -35,6 +35,7 @@ def test_atomic_write_gives_the_mode_the_umask_allows(tmp_path, umask, mask, mod
     assert [p.name for p in tmp_path.iterdir()] == ["file.json"]  # no temporary file left
 
 
+@pytest.mark.slow
 def test_a_run_and_a_search_are_readable_by_others_under_umask_022(tiny_data_dir, tmp_path, umask):
     umask(0o022)
     common = ["--data-dir", str(tiny_data_dir), "--n-epochs", "2", "--n-batch", "50"]

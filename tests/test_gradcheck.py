@@ -28,6 +28,7 @@ def inputs():
     return gradcheck.synthetic_inputs(n=100)
 
 
+@pytest.mark.slow
 def test_every_case_passes_on_the_real_engine(inputs):
     results = gradcheck.run_checks(*inputs)
     assert [r.name for r in results] == [c.name for c in gradcheck.DEFAULT_CASES]
@@ -37,6 +38,7 @@ def test_every_case_passes_on_the_real_engine(inputs):
         assert r.max_rel_err_W < limit and r.max_rel_err_b < limit, r
 
 
+@pytest.mark.slow
 def test_real_data_inputs_pass(real_data_dir):
     from linclf.engine.data import training_sample
 

@@ -17,6 +17,8 @@ import pytest
 from ptyharness import PtyApp, no_stray_runs, session_processes  # noqa: F401
 from tmuxharness import TmuxApp
 
+pytestmark = pytest.mark.slow  # a real pty or tmux, the real data
+
 pytest.importorskip("pyte")
 pytestmark = pytest.mark.usefixtures("no_stray_runs")
 LIMIT = 10.0

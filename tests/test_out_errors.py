@@ -103,6 +103,7 @@ def test_writable_folder_names_the_folder_not_its_probe(tmp_path):
     assert describe(raised.value)[0] == 2
 
 
+@pytest.mark.slow
 def test_disk_full_while_writing_the_report_is_one_line_exit_1(
     tiny_data_dir, tmp_path, capsys, monkeypatch
 ):
@@ -128,6 +129,7 @@ def test_disk_full_while_writing_the_report_is_one_line_exit_1(
     assert code == 1 and str(out / "report.md") in line and "no space left" in line
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
 def test_a_really_full_disk_under_the_report_is_one_line_exit_1(tiny_data_dir, tmp_path):
     with _tmpfs(tmp_path / "small", "size=96k") as out:

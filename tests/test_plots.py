@@ -66,6 +66,7 @@ def test_templates_png_shows_each_scaled_template_under_its_name():
         assert (names < 128).any(), f"no label above template {k}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", ["group", "command"])
 def test_signal_saves_the_plots_and_leaves_no_process(tiny_data_dir, tmp_path, target):
     """Ctrl-C reaches the whole foreground group; `kill` only the command. Either way the

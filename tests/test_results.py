@@ -150,6 +150,7 @@ def _linclf_search(data_dir, out, *extra) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_two_searches_of_one_folder_the_second_refuses(tiny_data_dir, tmp_path):
     out = tmp_path / "s"
     first = subprocess.Popen(

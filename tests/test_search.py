@@ -112,6 +112,7 @@ def test_search_cli_json_best_and_resume(tiny_data_dir, tmp_path, capsys):
     assert main([*args[:-2], "--out", str(tmp_path / "t"), "--lam", "x"]) == 2
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_runs_the_same_search(tiny_data_dir, tmp_path, capsys):
     from distributed import LocalCluster
 
@@ -145,6 +146,7 @@ def test_dask_local_cluster_runs_the_same_search(tiny_data_dir, tmp_path, capsys
     assert {r["status"] for r in rows} == {"completed"}
 
 
+@pytest.mark.slow
 def test_sigint_keeps_finished_trials_for_resume(tiny_data_dir, tmp_path):
     code, _, err = interrupt_linclf(
         [

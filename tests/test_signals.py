@@ -20,6 +20,8 @@ from linclf.engine import search as grid_search
 from linclf.engine.config import TrainConfig
 from linclf.engine.results import result_fields
 
+pytestmark = pytest.mark.slow  # real subprocesses that train, search and report
+
 # Far longer than any bound below: a trial still running when the signal comes must be
 # stopped, not waited for.
 LONG = 100_000

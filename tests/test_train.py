@@ -155,6 +155,7 @@ def test_float32_and_sigmoid_runs(tiny_data_dir):
     assert history[-1].train_cost < history[0].train_cost
 
 
+@pytest.mark.slow
 def test_spec_reference_figures(real_splits):
     """Defaults (seed 42, float64, shuffling) give the spec's 1.972 and 39.13 %."""
     training = Training(real_splits, TrainConfig())

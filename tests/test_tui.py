@@ -129,6 +129,7 @@ async def test_stop_while_starting_means_the_run_never_starts(tiny_data_dir, tmp
     assert not list((tmp_path / "outputs").glob("*/run.json"))
 
 
+@pytest.mark.slow
 async def test_diverging_run_is_reported_with_formatted_costs(tiny_data_dir, tmp_path):
     app = make_app(tiny_data_dir, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -195,6 +196,7 @@ async def test_help_is_a_modal_screen_that_fits_80x24(tmp_path):
         assert not isinstance(app.screen, HelpScreen)
 
 
+@pytest.mark.slow
 async def test_command_palette_lists_the_apps_actions(tmp_path):
     app = make_app(Path("unused"), tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -64,6 +64,7 @@ async def test_follow_shows_each_epoch_as_it_is_written(tmp_path):
         assert "Completed" in shown(app, "#run-message")
 
 
+@pytest.mark.slow
 async def test_a_killed_headless_train_is_followed_then_marked_dead(tiny_data_dir, tmp_path):
     out = tmp_path / "out"
     args = [
@@ -107,6 +108,7 @@ async def test_a_killed_headless_train_is_followed_then_marked_dead(tiny_data_di
         proc.kill()
 
 
+@pytest.mark.slow
 async def test_runs_appear_live_grouped_with_the_config_that_differs(tmp_path):
     out = tmp_path / "out"
     write_run(out / "20260101-100000-a", fixed_history(3), config=TrainConfig(eta=0.01))
@@ -192,6 +194,7 @@ async def test_a_live_search_shows_its_leaderboard(tmp_path):
         assert "η=0.001" in side and "η=0.01" in side
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["nan", "types", "nested", "markup", "newer"])
 async def test_garbled_folders_show_markers_and_the_app_lives(tmp_path, case):
     out = tmp_path / "out"
@@ -240,6 +243,7 @@ async def test_garbled_folders_show_markers_and_the_app_lives(tmp_path, case):
             assert "newer" in shown(app, "#run-message")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lam, eta", [("1e6", "1"), ("1000", "0.1")])
 async def test_runs_that_linclf_train_lets_diverge_are_shown(tiny_data_dir, tmp_path, lam, eta):
     from linclf.tui.cli import main
@@ -259,6 +263,7 @@ async def test_runs_that_linclf_train_lets_diverge_are_shown(tiny_data_dir, tmp_
         assert "cannot be drawn" not in drawn
 
 
+@pytest.mark.slow
 async def test_all_ten_templates_fit_80x24_and_follow_the_weights(tmp_path):
     run = write_run(tmp_path / "out" / "r", fixed_history(2), "running")
     save_weights(run, 2)
@@ -283,6 +288,7 @@ async def test_all_ten_templates_fit_80x24_and_follow_the_weights(tmp_path):
         await wait_for(pilot, lambda: "epoch 3" in str(view.render()), timeout=10)
 
 
+@pytest.mark.slow
 async def test_the_newest_epoch_stays_in_view_unless_the_user_scrolled_up(tmp_path):
     run = write_run(tmp_path / "out" / "r", fixed_history(30), "running")
     app = watching(tmp_path / "out", follow=run)
@@ -315,6 +321,7 @@ async def test_the_newest_epoch_stays_in_view_unless_the_user_scrolled_up(tmp_pa
         assert app.query_one("#run-message").size.height == 1
 
 
+@pytest.mark.slow
 async def test_curves_use_whole_epochs_and_percent(tmp_path):
     run = write_run(tmp_path / "out" / "r", fixed_history(7), "completed")
     app = watching(tmp_path / "out", follow=run)

@@ -12,6 +12,7 @@ import pickletools
 import threading
 import time
 import tracemalloc
+from pathlib import Path
 
 import crafted
 import numpy as np
@@ -57,6 +58,7 @@ def test_hostile_batch_files_are_refused_in_a_sandbox(tmp_path, case):
     assert report["peak_over_baseline_mb"] <= 200, report
 
 
+@pytest.mark.slow
 def test_real_batches_load_exactly_as_pickle_does(real_data_dir):
     folder = real_data_dir
     for name in [*(f"data_batch_{i}" for i in range(1, 6)), "test_batch", "batches.meta"]:
@@ -215,6 +217,7 @@ def test_files_that_are_not_batches(tmp_path, monkeypatch):
         read_batch(tmp_path / "garbage")
 
 
+@pytest.mark.slow
 def test_the_opcodes_of_the_real_files_are_all_allowed(real_data_dir):
     """The allowlist is no wider than the real files and numpy's Python-3 output need."""
     folder = real_data_dir
@@ -230,21 +233,29 @@ def test_the_opcodes_of_the_real_files_are_all_allowed(real_data_dir):
 
 
 def test_a_fifo_is_refused_without_being_opened(tmp_path):
-    """A writer blocked on the FIFO would be released by any open for reading."""
+    """A writer blocked on the FIFO would be released by any open for reading. The kernel
+    names where a thread sleeps in /proc (wchan): wait_for_partner is a FIFO's open()."""
     fifo = tmp_path / "data_batch_1"
     os.mkfifo(fifo)
-    opened = threading.Event()
+    writer_id: list[int] = []
 
     def writer() -> None:
+        writer_id.append(threading.get_native_id())
         os.close(os.open(fifo, os.O_WRONLY))  # blocks until someone opens it to read
-        opened.set()
+
+    def writer_blocked_in_open() -> bool:
+        wchan = Path(f"/proc/self/task/{writer_id[0]}/wchan")
+        return thread.is_alive() and wchan.read_text() == "wait_for_partner"
 
     thread = threading.Thread(target=writer, daemon=True)
     thread.start()
-    time.sleep(0.3)  # let the writer reach its open()
+    deadline = time.monotonic() + 60
+    while not (writer_id and writer_blocked_in_open()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert writer_blocked_in_open(), "the writer never blocked in the FIFO's open()"
     with pytest.raises(DataError, match="is not a regular file"):
         read_batch(fifo)
-    assert not opened.wait(0.5), "the loader opened the FIFO"
+    assert writer_blocked_in_open(), "the loader opened the FIFO"
     os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # release the writer
     thread.join(5)
 

@@ -14,9 +14,12 @@ import pickle as P
 
 import numpy as np
 import pickleasm as A
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sandbox import GIB, run_probe
+
+pytestmark = pytest.mark.slow  # many generated pickles, read in sandboxed child processes
 
 SETTINGS = settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -18,25 +18,34 @@ def _group(context: typer.Context) -> None:
 
 
 def fetch_with_progress(data_dir: Path | None) -> Path:
-    """Download and unpack CIFAR-10 with a progress bar on stderr; the data folder."""
+    """Download (if needed) and unpack CIFAR-10; the data folder. The progress bar on stderr
+    appears with the first bytes downloaded: data already there, an archive that only needs
+    unpacking, or no connection at all show none."""
     from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+    from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TimeRemainingColumn
 
     from linclf.engine import download
 
-    with Progress(
+    progress = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
         console=Console(stderr=True, highlight=False),
-    ) as progress:
-        task = progress.add_task("Downloading CIFAR-10", total=None)
+    )
+    task: TaskID | None = None
 
-        def report(done: int, total: int | None) -> None:
-            progress.update(task, completed=done, total=total)
+    def report(done: int, total: int | None) -> None:
+        nonlocal task
+        if task is None:
+            progress.start()
+            task = progress.add_task("Downloading CIFAR-10", total=total)
+        progress.update(task, completed=done, total=total)
 
+    try:
         return download.fetch(data_dir, progress=report)
+    finally:
+        progress.stop()
 
 
 def locate_data(data_dir: Path | None, interactive: bool) -> Path:

@@ -82,7 +82,9 @@ def describe(error: BaseException, prog: str = "linclf") -> tuple[int, str] | No
             else:
                 text = str(error)
             line = f"{prog}: {label}: {text}" if text else f"{prog}: {label}"
-            return (code if code is not None else error.exit_code), printable(line)
+            if code is None:  # Interrupted and TyperException carry their own
+                code = getattr(error, "exit_code", EXIT_FAILED)
+            return code, printable(line)
     if isinstance(error, OSError) and (known := _os_error(error)):
         code, text = known
         return code, printable(f"{prog}: error: {text}")

@@ -53,12 +53,15 @@ def writable_folder(folder: Path) -> Path:
 
 
 def _choices(spec: ConfigField) -> type[Enum]:
-    return Enum(spec.name.title(), {value: value for value, _ in spec.param.choices}, type=str)
+    members = {value: value for value, _ in spec.param.choices}
+    # Enum's functional API makes a class; with a computed name mypy types it as a member.
+    return Enum(spec.name.title(), members, type=str)  # type: ignore[return-value]
 
 
 def _parameter(spec: ConfigField, grid: bool, grid_default: Sequence | None) -> inspect.Parameter:
     """The Typer parameter of one config field."""
     help_text = spec.param.help
+    kind: type
     if spec.kind is bool:
         option = typer.Option(f"{spec.flag}/--no-{spec.flag[2:]}", help=help_text)
         kind, default = bool, spec.default
@@ -119,7 +122,8 @@ def config_options(
             return command(values, **kwargs)
 
         parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in generated + own]
-        wrapper.__signature__ = inspect.Signature(parameters)
+        # Typer reads the signature inspect finds here; typeshed's wrapper type lacks the slot.
+        wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
         return wrapper
 

@@ -1,84 +1,17 @@
-"""Command-line behaviour no other test reached: the second Ctrl-C of `train`, `--no-shuffle`,
-and `linclf data where` / `linclf data fetch` (offline: a local HTTP server serves the archive)."""
+"""`linclf data where` and `linclf data fetch` (offline: a local HTTP server serves the
+archive), and a download cut short."""
 
 import functools
 import hashlib
 import http.server
-import json
 import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 
 import pytest
 from archives import archive_of_folder
-from conftest import ROOT, batch_dict, make_data_dir, write_batch
 
 from linclf.engine import archive, download
-from linclf.engine.runread import load_run
 from linclf.tui.cli import main
-
-
-def test_second_ctrl_c_of_train_drops_the_unfinished_epoch_and_exits_130(tmp_path):
-    # 6000 training images in mini-batches of one: an epoch lasts seconds, so both signals
-    # land inside the same epoch. The first alone would let that epoch finish (epoch 3, the
-    # one training when epoch 1's row is printed); the second drops it.
-    data = make_data_dir(tmp_path / "cifar-10-batches-py")
-    write_batch(data / "data_batch_1", batch_dict(6000, seed=1))
-    out = tmp_path / "out"
-    args = ["train", "--data-dir", str(data), "--out", str(out), "--n-batch", "1"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "linclf", *args, "--n-epochs", "1000", "--no-plots"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        for line in proc.stdout:
-            if line.startswith("1\t"):
-                break
-        proc.send_signal(signal.SIGINT)
-        time.sleep(0.3)  # two signals sent back to back could merge into one
-        proc.send_signal(signal.SIGINT)
-        out_text, err = proc.communicate(timeout=60)  # "at once": not the 998 epochs left
-    finally:
-        proc.kill()
-    assert proc.returncode == 130 and "Traceback" not in err, err
-    assert "Interrupted after" in out_text
-    (run_dir,) = out.iterdir()
-    run = load_run(run_dir)
-    assert run["status"] == "interrupted"
-    assert [row.epoch for row in run["history"]] == [1, 2]
-
-
-def _train_json(data_dir, out, capsys, *flags) -> list[dict]:
-    code = main(
-        ["train", "--data-dir", str(data_dir), "--out", str(out), "--no-plots"]
-        + [
-            "--n-epochs",
-            "2",
-            "--n-batch",
-            "20",
-            "--json",
-            *flags,
-        ]
-    )
-    assert code == 0
-    history = json.loads(capsys.readouterr().out)["history"]
-    return [{k: v for k, v in row.items() if k != "seconds"} for row in history]
-
-
-def test_no_shuffle_keeps_the_file_order(tiny_data_dir, tmp_path, capsys):
-    shuffled = _train_json(tiny_data_dir, tmp_path / "a", capsys)
-    fixed = _train_json(tiny_data_dir, tmp_path / "b", capsys, "--no-shuffle")
-    again = _train_json(tiny_data_dir, tmp_path / "c", capsys, "--no-shuffle")
-    assert fixed == again
-    assert fixed[0]["train_cost"] != shuffled[0]["train_cost"]
-    assert fixed[1]["train_cost"] != shuffled[1]["train_cost"]
 
 
 def test_data_where_prints_the_folder_it_would_read(tiny_data_dir, tmp_path, capsys, monkeypatch):
@@ -102,12 +35,12 @@ def test_data_where_prints_the_folder_it_would_read(tiny_data_dir, tmp_path, cap
 
 
 @pytest.fixture
-def served_archive(tiny_data_dir, tmp_path):
+def served_archive(tiny_data_source, tmp_path):
     """The tiny data set packed as the official archive and served over HTTP on localhost:
     (its URL, its MD5)."""
     served = tmp_path / "served"
     served.mkdir()
-    path = archive_of_folder(served / archive.ARCHIVE_NAME, tiny_data_dir, level=1)
+    path = archive_of_folder(served / archive.ARCHIVE_NAME, tiny_data_source, level=1)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -148,3 +81,19 @@ def test_data_fetch_checks_the_md5_then_unpacks(served_archive, tmp_path, capsys
     # Complete now: a second fetch downloads nothing (the server is no longer asked).
     _point_fetch_at(monkeypatch, "http://127.0.0.1:9/nothing-here", md5)
     assert main(["data", "fetch", "--data-dir", str(target)]) == 0
+
+
+def test_interrupted_download_leaves_no_partial_archive(tmp_path):
+    source = tmp_path / "served.bin"
+    source.write_bytes(os.urandom(300_000))
+    dest = tmp_path / "Datasets"
+
+    def interrupt(done, total):
+        if done > 100_000:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        download.download(
+            dest, url=source.as_uri(), md5=download.md5sum(source), progress=interrupt
+        )
+    assert list(dest.iterdir()) == []
