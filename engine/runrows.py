@@ -38,8 +38,12 @@ class Column:
     whole: bool = False  # a count or an epoch
 
 
-HEAD = (Column("run", TEXT), Column("status", TEXT), Column("folder", TEXT))
-HEAD += (Column("epochs", NUMBER, whole=True),)
+HEAD = (
+    Column("run", TEXT),
+    Column("status", TEXT),
+    Column("folder", TEXT),
+    Column("epochs", NUMBER, whole=True),
+)
 # Last epoch's figures, the test set's, and the best validation accuracy, labelled as such.
 FIGURES = (
     Column("train_acc", NUMBER, fraction=True),
@@ -211,11 +215,12 @@ def sort_rows(rows: list[RunRow], column: str, reverse: bool = False) -> list[Ru
     """Rows by one column, ascending (descending with reverse). Numbers come before text (a
     crafted folder's string in a numeric column) and empty or NaN cells last, either way."""
     keyed = [(_sort_value(row.cells.get(column)), row) for row in rows]
-    numbers = [pair for pair in keyed if isinstance(pair[0], float)]
-    texts = [pair for pair in keyed if isinstance(pair[0], str)]
+    numbers = [(key, row) for key, row in keyed if isinstance(key, float)]
+    texts = [(key, row) for key, row in keyed if isinstance(key, str)]
     numbers.sort(key=lambda pair: pair[0], reverse=reverse)
     texts.sort(key=lambda pair: pair[0], reverse=reverse)
-    return [row for _, row in numbers + texts] + [row for key, row in keyed if key is None]
+    ordered = [row for _, row in numbers] + [row for _, row in texts]
+    return ordered + [row for key, row in keyed if key is None]
 
 
 def changed_columns(rows: list[RunRow], cols: list[Column]) -> list[Column]:

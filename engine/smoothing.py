@@ -48,11 +48,12 @@ def downsample(
     buckets = (most - 2) // 2
     keep = {0, n - 1}
     edges = [1 + (n - 2) * i // buckets for i in range(buckets + 1)]
+    values = [y if y is not None and math.isfinite(y) else None for y in ys]
     for start, stop in zip(edges, edges[1:]):
-        finite = [i for i in range(start, stop) if ys[i] is not None and math.isfinite(ys[i])]
+        finite = [(y, i) for i in range(start, stop) if (y := values[i]) is not None]
         if finite:
-            keep.add(min(finite, key=lambda i: ys[i]))
-            keep.add(max(finite, key=lambda i: ys[i]))
+            keep.add(min(finite)[1])
+            keep.add(max(finite)[1])
         elif start < stop:
             keep.add(start)  # a gap of NaN stays visible as one point
     order = sorted(keep)

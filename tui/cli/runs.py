@@ -96,7 +96,8 @@ def _fit(rows, cols, width: int) -> tuple[list, list]:
             FIRST.index(c.name) if c.name in FIRST else len(FIRST),
         ),
     )
-    fitted, used = [], -GAP
+    fitted: list = []
+    used = -GAP
     for column in ranked:
         used += natural(column) + GAP
         if used > width and fitted:
@@ -119,8 +120,11 @@ def _rich_table(rows, cols) -> None:
     shown, dropped = _fit(rows, cols, console.width)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, highlight=False)
     for column in shown:
-        right = "right" if column.kind == NUMBER else "left"
-        table.add_column(Text(runcells.header(column), style="bold"), justify=right, no_wrap=True)
+        table.add_column(
+            Text(runcells.header(column), style="bold"),
+            justify="right" if column.kind == NUMBER else "left",
+            no_wrap=True,
+        )
     run_width = _run_width(console.width)
     for row in rows:
         cells = [runcells.screen(c, row.cells.get(c.name)) for c in shown]
