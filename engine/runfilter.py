@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -161,6 +162,16 @@ def parse(expression: str, kinds: Mapping[str, str]) -> Condition:
 
 def parse_all(expressions: Iterable[str], kinds: Mapping[str, str]) -> list[Condition]:
     return [parse(expression, kinds) for expression in expressions]
+
+
+def parse_line(line: str, kinds: Mapping[str, str]) -> list[Condition]:
+    """The expressions of one line, as a filter input takes them: separated by spaces, quoted
+    where a value holds one (`head=sigmoid "note~too high"`)."""
+    try:
+        expressions = shlex.split(line)
+    except ValueError as err:
+        raise FilterError(f"filter {line!r}: {err}") from None
+    return parse_all(expressions, kinds)
 
 
 def matches_all(conditions: Iterable[Condition], row: Mapping) -> bool:

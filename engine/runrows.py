@@ -14,6 +14,7 @@ import math
 import os
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,7 @@ def _folder_state(run_dir: Path, info: runread.RunInfo, history: list) -> str:
     return "; ".join(problems) or OK
 
 
-def _best(history: list[EpochStats]) -> tuple[float | None, int | None]:
+def _best(history: Sequence[EpochStats]) -> tuple[float | None, int | None]:
     best, epoch = None, None
     for stats in history:
         value = stats.val_acc
@@ -125,7 +126,7 @@ def read_row(
     host: str | None = None,
     patience: int = al.PATIENCE,
 ) -> RunRow:
-    """One run folder as a row."""
+    """One run folder as a row, read through the untrusting reader."""
     now = time.time() if now is None else now
     data = runread.read_json(run_dir / "run.json")
     info = runread.run_info(data)
@@ -135,7 +136,22 @@ def read_row(
         history = [s for s in map(runread.stats_from, rows if isinstance(rows, list) else []) if s]
     beat = runread.read_beat(run_dir) if info.status not in st.FINAL else None
     state = runread.judge(info, beat, now, host)
-    notes = nt.read_notes(run_dir)
+    folder = _folder_state(run_dir, info, history)
+    return make_row(run_dir, root, info, history, state, nt.read_notes(run_dir), folder, patience)
+
+
+def make_row(
+    run_dir: Path,
+    root: Path,
+    info: runread.RunInfo,
+    history: Sequence[EpochStats],
+    state: str,
+    notes: nt.Notes,
+    folder: str = OK,
+    patience: int = al.PATIENCE,
+) -> RunRow:
+    """A row from what a reader already holds (the TUI: a RunSnap's info, history and
+    state, and the run's notes)."""
     last = history[-1] if history else None
     best, best_epoch = _best(history)
     found = al.alerts(history, state, patience)
@@ -146,7 +162,7 @@ def read_row(
     cells: dict[str, Any] = {
         "run": run_dir.name if name == "." else name,
         "status": state,
-        "folder": _folder_state(run_dir, info, history),
+        "folder": folder,
         "epochs": len(history),
     }
     for key, value in info.config.items():

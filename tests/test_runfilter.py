@@ -12,6 +12,7 @@ from linclf.engine.runfilter import (
     matches_all,
     parse,
     parse_all,
+    parse_line,
 )
 
 KINDS = {
@@ -129,3 +130,12 @@ def test_every_expression_must_hold():
     assert matches_all(conditions, ROW)
     assert not matches_all(conditions, {**ROW, "head": "softmax"})
     assert matches_all([], {})
+
+
+def test_a_line_holds_expressions_separated_by_spaces_quoted_where_needed():
+    conditions = parse_line('eta>=0.01  head=sigmoid "note~looks good"', KINDS)
+    assert [c.column for c in conditions] == ["eta", "head", "note"]
+    assert matches_all(conditions, ROW)
+    assert parse_line("   ", KINDS) == []
+    with pytest.raises(FilterError, match="No closing quotation"):
+        parse_line('note~"open', KINDS)
