@@ -69,7 +69,12 @@ def curves_png(
             xs, ys = sm.downsample(xs, ys, MAX_POINTS)
         ax.plot(xs, ys, color=color, linewidth=1.6, label=label)
     if log_y:
+        from matplotlib.ticker import LogFormatter
+
         ax.set_yscale("log")
+        # Plain numbers (0.5, not 5×10⁻¹); minor ticks labelled only over a short range.
+        ax.yaxis.set_major_formatter(LogFormatter())
+        ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
     ax.set_xlabel("update step" if x_by == "step" else "epoch")
     ax.set_ylabel(metric)
     ax.set_title(setting(metric, level, log_y, x_by), fontsize=10)

@@ -95,14 +95,14 @@ async def test_filter_bar_applies_good_expressions_and_explains_bad_ones():
         app.query_one(Input).value = ""
         await pilot.press(*"etaa>1", "enter")
         await pilot.pause()
-        error = text_of(app.query_one("#filter-error", Static))
+        error = text_of(app.query_one("#filter-note", Static))
         assert "did you mean eta?" in error and len(app.applied) == 1
         assert [c.column for c in bar.conditions] == ["eta", "head"]  # the filter in force stays
         app.query_one(Input).value = ""
         await pilot.press("enter")
         await pilot.pause()
         assert app.applied[-1].conditions == [] and text_of(
-            app.query_one("#filter-error", Static)
+            app.query_one("#filter-note", Static)
         ) in ("", "None")
 
 

@@ -17,14 +17,17 @@ from linclf.engine.printable import printable
 from linclf.engine.runfilter import Condition, FilterError, parse_line
 
 PLACEHOLDER = "filter: eta>=0.01 status=completed head=sigmoid val_acc>40% tags=best"
+HINT = "Enter applies (empty: no filter) · OP: = != < <= > >= ~ !~ · quote a value with spaces"
 
 
 class FilterBar(Vertical):
-    """An input for filter expressions, and the line that says what is wrong with them."""
+    """An input for filter expressions, and a line under it: how to write them while the input
+    has focus, what is wrong with them after a bad one."""
 
     DEFAULT_CSS = """
     FilterBar { height: auto; }
-    FilterBar > #filter-error { height: auto; color: $error; }
+    FilterBar > #filter-note { height: auto; display: none; }
+    FilterBar > #filter-note.error { color: $error; }
     """
 
     @dataclass
@@ -42,20 +45,32 @@ class FilterBar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=PLACEHOLDER, id="filter-input")
-        yield Static(id="filter-error")
+        yield Static(id="filter-note")
 
     def focus_input(self) -> None:
         self.query_one(Input).focus()
 
+    def _note(self, text: str, error: bool = False) -> None:
+        note = self.query_one("#filter-note", Static)
+        note.update(Text(printable(text), style="" if error else "dim"))
+        note.set_class(error, "error")
+        note.display = bool(text)
+
+    def on_descendant_focus(self) -> None:
+        self._note(HINT)
+
+    def on_descendant_blur(self) -> None:
+        if not self.query_one("#filter-note").has_class("error"):
+            self._note("")
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        error = self.query_one("#filter-error", Static)
         try:
             conditions = parse_line(event.value, self.kinds)
         except FilterError as err:
-            error.update(Text(printable(str(err))))
+            self._note(str(err), error=True)
             return
-        error.update("")
+        self._note("")
         self.conditions, self.text = conditions, event.value.strip()
         self.post_message(self.Applied(conditions, self.text))
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
@@ -50,8 +50,9 @@ class HParamsView(Vertical, can_focus=True):
     DEFAULT_CSS = f"""
     HParamsView {{ height: 1fr; }}
     HParamsView > #hparams-title {{ height: 1; }}
-    HParamsView > Grid {{ grid-size: 2; grid-rows: {PANEL_ROWS}; height: auto; }}
-    HParamsView > Grid.narrow {{ grid-size: 1; }}
+    HParamsView > VerticalScroll {{ height: 1fr; }}
+    HParamsView Grid {{ grid-size: 2; grid-rows: {PANEL_ROWS}; height: auto; }}
+    HParamsView Grid.narrow {{ grid-size: 1; }}
     HParamsView ParamPlot {{ height: {PANEL_ROWS}; }}
     """
 
@@ -64,7 +65,8 @@ class HParamsView(Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(id="hparams-title")
-        yield Grid(id="hparams-grid")
+        with VerticalScroll():
+            yield Grid(id="hparams-grid")
 
     def show(self, rows: Sequence[RunRow]) -> None:
         """Draw the panels for these runs (a search's trials, the marked runs)."""
@@ -86,8 +88,9 @@ class HParamsView(Vertical, can_focus=True):
         if not self.panels:
             why = "no runs" if not self.rows else "no hyper-parameter varies between them"
             return Text(f"{self.metric}: {why} · m: metric", style="dim")
+        count = len(self.panels)
         return Text(
-            f"{self.metric} against {len(self.panels)} varying hyper-parameters · "
+            f"{self.metric} against {count} varying hyper-parameter{'s' if count > 1 else ''} · "
             f"{scored} of {len(self.rows)} runs · m: metric"
         )
 

@@ -123,12 +123,12 @@ class TrendPlot(PlotextPlot, can_focus=True):
                 plt.plot(raw_x, self._y(raw_y), color="gray", marker="⋅")
                 ys = sm.ema(ys, weight)
             xs, ys = sm.downsample(xs, ys, most)
-            plt.plot(xs, self._y(ys), color=colour, marker=marker, label=printable(label)[:30])
+            plt.plot(xs, self._y(ys), color=colour, marker=marker, label=printable(label)[-30:])
             finite = [y for y in ys if y is not None and math.isfinite(y)]
             low, high = min(low, *finite), max(high, *finite)
         if self.log_y and low <= high:
             ticks = log_ticks(low, high)
-            plt.yticks([math.log10(t) for t in ticks], [f"{t:g}" for t in ticks])
+            plt.yticks([math.log10(t) for t in ticks], [f"{t:.3g}" for t in ticks])
         plt.xlabel("update step" if self.drawn_x == "step" else "epoch")
         plt.title(self.setting())
         self.refresh()
