@@ -6,14 +6,15 @@ import math
 from pathlib import Path
 
 import pytest
-from runstore import fixed_history
+from runstore import fixed_history, write_run
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
-from linclf.engine import runrows
+from linclf.engine import notes, runrows
 from linclf.engine.config import TrainConfig
 from linclf.tui.widgets.filterbar import FilterBar
 from linclf.tui.widgets.hparams import HParamsView, ParamPlot
+from linclf.tui.widgets.noteedit import NoteEditor
 from linclf.tui.widgets.trend import TrendPlot, log_ticks
 
 pytestmark = pytest.mark.timeout(120)
@@ -150,3 +151,49 @@ def test_log_ticks_are_1_2_5_steps_inside_the_range():
     assert log_ticks(0.01, 1000) == [0.01, 0.1, 1, 10, 100, 1000]
     assert log_ticks(1e-6, 1e6) == [1e-6, 1e-3, 1, 1e3, 1e6]
     assert log_ticks(1.1, 1.9) == [1.1, 1.9]
+
+
+class EditorHost(App):
+    def __init__(self, run_dir) -> None:
+        super().__init__()
+        self.run_dir = run_dir
+        self.results: list = []
+
+    def on_mount(self) -> None:
+        self.push_screen(NoteEditor(self.run_dir), self.results.append)
+
+
+async def test_note_editor_saves_note_and_tags_and_keeps_another_writers(tmp_path):
+    run = write_run(tmp_path / "run", fixed_history(2))
+    notes.add_tags(run, "old", "theirs")
+    app = EditorHost(run)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        editor = app.screen
+        assert editor.query_one("#tags", Input).value == "old theirs"
+        editor.query_one("#note", Input).value = "lr [b]too[/b] high"
+        editor.query_one("#tags", Input).value = "theirs, best"
+        notes.add_tags(run, "meanwhile")  # another writer, while the dialog is open
+        editor.query_one("#note", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.results[-1] is not None
+        saved = notes.read_notes(run)
+        assert saved.note == "lr [b]too[/b] high"
+        assert set(saved.tags) == {"theirs", "best", "meanwhile"}  # "old" removed
+
+
+async def test_note_editor_says_what_cannot_be_saved_and_escape_cancels(tmp_path):
+    run = write_run(tmp_path / "run", fixed_history(2))
+    app = EditorHost(run)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        editor = app.screen
+        editor.query_one("#tags", Input).value = "[bold]"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "a tag is" in text_of(editor.query_one("#note-error", Static))
+        assert isinstance(app.screen, NoteEditor) and not app.results
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.results == [None] and not (run / notes.NOTES_FILE).exists()
