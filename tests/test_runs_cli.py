@@ -269,3 +269,11 @@ def test_the_terminal_table_shows_markup_as_text_and_no_foreign_escape(store):
     assert "\x1b]" not in screen and "\x1b[2J" not in screen and "\x07" not in screen
     assert "[@click=app.quit]k" in screen and "[/]" in screen and "[red]n␛[31m" in screen
     assert "runs" in screen and "crafted/list" in screen
+
+
+def test_out_may_be_one_run_folder_and_not_a_file(capsys, tmp_path):
+    run = write_run(tmp_path / "20261207-100000-softmax-eta0.01-lam0", fixed_history(3))
+    rows = csv_rows(capsys, run)
+    assert [(r["run"], r["epochs"]) for r in rows] == [(run.name, "3")]
+    code, out, err = runs(capsys, "--out", str(run / "run.json"))
+    assert code == 2 and "not a folder" in err

@@ -194,7 +194,7 @@ def runs(
     from linclf.engine.runfilter import matches_all, parse_all
 
     if not out.is_dir():
-        raise UsageError(f"{out}: no such folder")
+        raise UsageError(f"{out}: {'not a folder' if out.exists() else 'no such folder'}")
     if (note, tag, untag) != (None, None, None):
         _annotate(out, note, tag, untag)
         return
