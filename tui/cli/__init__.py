@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from linclf.tui.cli import check, data, report, search, train, tui
+from linclf.tui.cli import check, data, report, runs, search, train, tui
 from linclf.tui.cli.errors import EXIT_FAILED, describe, internal_error_line
 
 PROG = "linclf"
@@ -32,6 +32,7 @@ app.command("check")(check.check)
 app.command("search")(search.search)
 app.command("report")(report.report)
 app.command("tui")(tui.tui)
+app.command("runs")(runs.runs)
 app.add_typer(data.app, name="data")
 
 
