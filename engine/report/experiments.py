@@ -167,6 +167,14 @@ class Experiments:
         ]
         return [future.result() for future in futures]
 
+    def training_scores(self, models: Sequence[dict], config: TrainConfig) -> list:
+        """Each model scored on config's training set (engine.train.TestScores), in workers."""
+        futures = [
+            self.executor.submit(training_scores, model, config.to_dict(), self.data_dir)
+            for model in models
+        ]
+        return [future.result() for future in futures]
+
     def sizes(self, config: TrainConfig) -> tuple[int, int]:
         """(training, validation) images of config's split, from the label counts."""
         from linclf.engine.data import TRAIN_BATCHES
@@ -203,3 +211,14 @@ def validation_accuracy(net: dict, config_dict: dict, data_dir: str) -> float:
     config = TrainConfig.from_dict(config_dict)
     set_blas_threads(1)
     return evaluate(net, worker_data(data_dir, config).val, 0.0, config.head)[2]
+
+
+def training_scores(net: dict, config_dict: dict, data_dir: str):
+    """net scored on the training set of config_dict's split (runs in a worker)."""
+    from linclf.engine.blas import set_blas_threads
+    from linclf.engine.train import score_test
+    from linclf.engine.worker import worker_data
+
+    config = TrainConfig.from_dict(config_dict)
+    set_blas_threads(1)
+    return score_test(net, worker_data(data_dir, config).train, config.head)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import html
 import re
 
-from linclf.engine.report.document import (
+from linclf.engine.report.blocks import (
     Block,
-    Document,
     Equation,
+    Front,
     Heading,
     Image,
     Numbering,
@@ -21,12 +21,14 @@ from linclf.engine.report.document import (
 from linclf.engine.report.markup import Span, html_text, markdown_code, markdown_text
 
 
-def markdown(doc: Document) -> str:
-    numbering = Numbering.count(doc.blocks)
-    out = [f"# {markdown_text(doc.title)}", ""]
-    if doc.subtitle:
-        out += [f"*{markdown_text(doc.subtitle)}*", ""]
-    for index, block in enumerate(doc.blocks):
+def markdown(front: Front, blocks: list[Block]) -> str:
+    numbering = Numbering.count(blocks)
+    out = [f"# {markdown_text(front.title)}", ""]
+    if front.author:
+        out += [f"**{markdown_text(front.author)}**", ""]
+    if front.subtitle:
+        out += [f"*{markdown_text(front.subtitle)}*", ""]
+    for index, block in enumerate(blocks):
         number = numbering.of_block.get(index)
         out += _markdown_block(block, number, numbering) + [""]
     return "\n".join(out)
@@ -107,14 +109,14 @@ table.repro th{white-space:nowrap;font-weight:normal}table.repro code{word-break
 """
 
 
-def html_page(doc: Document) -> str:
+def html_page(front: Front, blocks: list[Block]) -> str:
     from linclf.engine.report.render_typst import mathml
 
-    numbering = Numbering.count(doc.blocks)
+    numbering = Numbering.count(blocks)
     slots: list[tuple[str, bool]] = []
     body, group = [], []
     first_part = True
-    for index, block in enumerate(doc.blocks):
+    for index, block in enumerate(blocks):
         html_block = _html_block(block, numbering.of_block.get(index), numbering, slots)
         if isinstance(block, Part) and not first_part:
             html_block = html_block.replace('class="part"', 'class="part later"', 1)
@@ -134,11 +136,12 @@ def html_page(doc: Document) -> str:
     text = re.sub(
         r'<math-slot n="(\d+)"></math-slot>', lambda m: rendered[int(m[1])], "\n".join(body)
     )
-    subtitle = f'<p class="subtitle">{html_text(doc.subtitle)}</p>' if doc.subtitle else ""
+    lines = [front.author, front.subtitle]
+    under = "".join(f'<p class="subtitle">{html_text(line)}</p>' for line in lines if line)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>'
-        f"{html_text(doc.title)}</title><style>{STYLE}</style></head><body>\n"
-        f'<h1 class="title">{html_text(doc.title)}</h1>{subtitle}\n{text}\n</body></html>\n'
+        f"{html_text(front.title)}</title><style>{STYLE}</style></head><body>\n"
+        f'<h1 class="title">{html_text(front.title)}</h1>{under}\n{text}\n</body></html>\n'
     )
 
 
