@@ -163,8 +163,8 @@ class Report:
                     f"{list(budget.n_batches)}; step decay ×0.1 every {budget.decay_every} "
                     f"epochs, from eta {self.base.eta:g} and {budget.decay_eta:g}; all "
                     f"together: {budget.combined_epochs} epochs, decay every "
-                    f"{budget.combined_decay_every}, eta chosen among "
-                    f"{list(budget.combined_etas)}",
+                    f"{budget.combined_decay_every}, eta {budget.combined_etas[0]:g}, lam chosen "
+                    f"among {list(budget.combined_lams)}",
                 ),
                 (
                     "runtime",

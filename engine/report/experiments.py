@@ -35,13 +35,14 @@ class Budget:
     n_val: int  # validation images held out by the all-data split
     combined_epochs: int  # all improvements together (all data, flips, step decay)
     combined_decay_every: int
-    combined_etas: tuple[float, ...]  # its candidates, chosen on validation
+    combined_etas: tuple[float, ...]  # its step size (the first)
+    combined_lams: tuple[float, ...] = (0.0, 0.001)  # its candidates, chosen on validation
 
 
 FULL = Budget(
-    40, 3, (0.0, 0.01, 0.1), (0.001, 0.005, 0.01), (50, 100), 10, 0.01, 1000, 20, 5, (0.005, 0.01)
+    40, 3, (0.0, 0.01, 0.1), (0.001, 0.005, 0.01), (50, 100), 10, 0.01, 1000, 24, 16, (0.01,)
 )
-QUICK = Budget(3, 3, (0.0, 0.01), (0.001, 0.01), (100,), 1, 0.01, 100, 2, 1, (0.005, 0.01))
+QUICK = Budget(3, 3, (0.0, 0.01), (0.001, 0.01), (100,), 1, 0.01, 100, 2, 1, (0.01,))
 
 
 def seeded(config: TrainConfig, seeds: int) -> list[TrainConfig]:
