@@ -92,7 +92,8 @@ def test_largest_gain_says_when_the_runner_up_cannot_be_told_apart():
 
 def test_stopping_sensitivity_quantifies_the_swing():
     text = ev.stopping_sensitivity([0.30, 0.243, 0.314, 0.27, 0.29], window=5)
-    assert "from 24.3 to 31.4 %" in text and "up to 7.1 points" in text
+    assert "from 24.3 to 31.4 %" in text
+    assert "29.0 % lies 4.7 points above the lowest and 2.4 below the highest" in text
 
 
 def test_variants_tested_on_the_same_images_are_compared_paired():

@@ -167,13 +167,16 @@ def _overfitting(doc, head_curves, soft, sig, keyed, base) -> None:
             "The two losses are different functions, so their gaps are not compared; the "
             "accuracy gap is, at the highest training accuracy both tuned heads reached. "
             + judgement.sentence
-            + (
-                f" {', '.join(under)} stopped far below that training accuracy (@tab:heads): "
-                "under-trained, so no over-fitting verdict is drawn from "
+        )
+        + (
+            plain(f" {', '.join(under)} stopped far below that training accuracy (")
+            + "@tab:heads"
+            + plain(
+                "): under-trained, so no over-fitting verdict is drawn from "
                 + ("it." if len(under) == 1 else "them.")
-                if under
-                else ""
             )
+            if under
+            else ""
         )
     )
     doc.numbers["exercise22_overfitting"] = {
@@ -211,7 +214,7 @@ def _histograms(doc, ex, keyed, scores, pair, base) -> None:
         "fig:densities",
     )
     doc.paragraph(
-        "*Histograms* (@fig:densities). "
+        "*Histograms* (@fig:densities), test images pooled over the seeds. "
         + plain(_shape_words([(name, *splits[1]) for name, splits in heads]))
     )
 
@@ -226,8 +229,8 @@ def _describe(p_true: np.ndarray) -> str:
 def _shape_words(heads) -> str:
     (name_a, p_a, c_a), (name_b, p_b, c_b) = heads
     text = [
-        f"{label[0].upper()}{label[1:]} ({c.sum()} correct, {(~c).sum()} incorrect test "
-        f"images): correctly classified, {_describe(p[c])}; incorrectly classified, "
+        f"{label[0].upper()}{label[1:]} ({c.sum()} correct, {(~c).sum()} incorrect): "
+        f"correctly classified, {_describe(p[c])}; incorrectly classified, "
         f"{_describe(p[~c])}."
         for label, p, c in heads
     ]

@@ -37,14 +37,27 @@ def _epochs(history: Sequence[EpochStats]) -> list[int]:
     return [s.epoch for s in history]
 
 
-def loss_and_cost(runs: Sequence[tuple[str, Sequence[EpochStats], bool]]) -> Figure:
+def loss_and_cost(
+    runs: Sequence[tuple[str, Sequence[EpochStats], bool]], share: Sequence[int] = ()
+) -> Figure:
     """Spec figure 3 for each (title, history, has λ): training (green) and validation (red)
     loss as solid lines, the cost as dashed ones when λ > 0 (for λ = 0 they coincide). Two
-    panels a row, each with its own y-axis."""
+    panels a row (one panel alone: full width); the panels whose indices are in share get one
+    y-range, from epoch 2 on (the first epoch's cost would set the scale), the others their own."""
+    columns = 1 if len(runs) == 1 else 2
     rows = (len(runs) + 1) // 2
     fig = _figure(2.2 * rows)
-    axes = np.atleast_1d(fig.subplots(rows, 2)).flat
-    for ax, (title, history, has_lam) in zip(axes, runs):
+    axes = list(np.atleast_1d(fig.subplots(rows, columns)).flat)
+    shared = [
+        value
+        for index in share
+        for s in runs[index][1][1:]
+        for value in (s.train_loss, s.val_loss, s.train_cost, s.val_cost)
+    ]
+    for index, (ax, (title, history, has_lam)) in enumerate(zip(axes, runs)):
+        if index in share and shared:
+            low, high = min(shared), max(shared)
+            ax.set_ylim(low - 0.05 * (high - low), high + 0.05 * (high - low))
         epochs = _epochs(history)
         for split, colour in (("train", TRAIN), ("val", VALIDATION)):
             ax.plot(epochs, [getattr(s, f"{split}_loss") for s in history], color=colour)

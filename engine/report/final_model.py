@@ -54,12 +54,12 @@ def final_model(
             "image, which scores an image as the mean of the scores of the image and its "
             "mirror (test-time flipping folded into the weights). Every candidate is one "
             "matrix and one bias applied to the normalised pixels, itself an affine map of the "
-            "raw pixels: all are linear classifiers in the pixels. The choice among "
+            "raw pixels: all are linear classifiers in the pixels. "
         )
         + "@tab:final"
         + plain(
-            f" by validation accuracy alone, on the {n_val} held-out training images, and "
-            "only the chosen one is scored on the test set."
+            f" lists them; the choice is by validation accuracy alone, on the {n_val} held-out "
+            "training images, and only the chosen one is scored on the test set."
         )
     )
     doc.table(

@@ -1,5 +1,5 @@
-"""The report's blocks as Markdown (maths kept as $...$ in Typst syntax) and as one standalone
-HTML page (maths as MathML, which browsers render natively: no script, no web fonts)."""
+"""The report's blocks as Markdown (maths as $...$ LaTeX, which Markdown viewers render) and as
+one standalone HTML page (maths as MathML, which browsers render natively: no script, no web fonts)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from linclf.engine.report.blocks import (
     Reproducibility,
     Table,
 )
+from linclf.engine.report.latex import latex
 from linclf.engine.report.markup import Span, html_text, markdown_code, markdown_text
 
 
@@ -45,7 +46,7 @@ def _markdown_block(block: Block, number: int | None, numbering: Numbering) -> l
     if isinstance(block, Paragraph):
         return [_md_inline(block.spans, numbering, in_table=False, line_start=True)]
     if isinstance(block, Equation):
-        return [f"$$ {block.source} $$ ({number})"]
+        return [f"$$ {latex(block.source)} \\tag{{{number}}} $$"]
     if isinstance(block, Image):
         return [
             f"![Figure {number}]({block.name})",
@@ -77,7 +78,8 @@ def _md_inline(
         if span.kind == "text":
             out.append(markdown_text(span.value, at_line_start=line_start and not out))
         elif span.kind == "math":
-            out.append(f"${span.value}$".replace("|", "\\|") if in_table else f"${span.value}$")
+            maths = f"${latex(span.value)}$"
+            out.append(maths.replace("|", "\\|") if in_table else maths)
         elif span.kind == "code":
             code = markdown_code(span.value)
             out.append(code.replace("|", "\\|") if in_table else code)
