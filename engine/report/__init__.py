@@ -122,8 +122,9 @@ class Report:
         doc = self.doc
         doc.heading("Is the implementation correct?")
         doc.paragraph(
-            "Two independent checks come before any result. First, the analytic gradients "
-            "against PyTorch autograd:"
+            "Two independent checks come before any result. First, the analytic gradients of "
+            "the cost (@eq:cost in the appendix, which states the model and its training as "
+            "the spec does) against PyTorch autograd, for both heads, with and without $lambda$:"
         )
         gradient_check(doc, checks, self.log)
         reference = replace(self.base, lam=0.0, eta=0.001, n_batch=100)
@@ -134,7 +135,8 @@ class Report:
     def _exercise1(self) -> None:
         from linclf.engine.report.method import model_equations
 
-        model_equations(self.doc)
+        with self.doc.in_appendix():
+            model_equations(self.doc)
         exercise1.exercise1(self.doc, self.experiments, self.base, self.budget)
 
     def _reproducibility(self, started: float, done: bool = False) -> None:

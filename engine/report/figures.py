@@ -153,7 +153,7 @@ def true_class_densities(
     """Exercise 2.2: for each (label, [(p_true, correct) on training, on test]), the density of
     the probability of the true class, correctly and incorrectly classified images in two
     columns, training and test in two rows, both heads in each panel; shared axes."""
-    fig = _figure(4.2)
+    fig = _figure(3.4)
     axes = fig.subplots(2, 2, sharex=True, sharey=True)
     bins = np.linspace(0, 1, 26)
     for row, split in enumerate(("training", "test")):

@@ -41,7 +41,31 @@ def gradient_check(doc: Document, checks, log) -> None:
 
     log("Gradient check…")
     results, wrong = checks.result()
-    doc.heading("Gradient check against PyTorch autograd", 3)
+    doc.paragraph(
+        plain(_verdict(results, wrong, gradcheck))
+        + " The inputs, the error measure and every case's errors are in the appendix "
+        "(@tab:gradcheck)."
+    )
+    with doc.in_appendix():
+        doc.heading("Gradient check: method and errors")
+        _details(doc, results, gradcheck)
+    argument = _float32_argument(results, gradcheck)
+    if argument:
+        with doc.in_appendix():
+            doc.paragraph("*Why float32 has a looser tolerance.* " + argument)
+    doc.numbers["gradient_check"] = [
+        {
+            "case": r.name,
+            "dtype": r.dtype,
+            "passed": bool(r.passed),
+            "max_rel_err_W": r.max_rel_err_W,
+            "max_rel_err_b": r.max_rel_err_b,
+        }
+        for r in results
+    ]
+
+
+def _details(doc: Document, results, gradcheck) -> None:
     small = sorted({(c.d, c.n) for c in gradcheck.DEFAULT_CASES})
     lams = sorted({c.lam for c in gradcheck.DEFAULT_CASES})
     doc.paragraph(
@@ -76,22 +100,6 @@ def gradient_check(doc: Document, checks, log) -> None:
         "below its tolerance.",
         "tab:gradcheck",
     )
-    doc.paragraph(plain(_verdict(results, wrong, gradcheck)))
-    argument = _float32_argument(results, gradcheck)
-    if argument:
-        with doc.in_appendix():
-            doc.heading("Why float32 has a looser tolerance")
-            doc.paragraph(argument)
-    doc.numbers["gradient_check"] = [
-        {
-            "case": r.name,
-            "dtype": r.dtype,
-            "passed": bool(r.passed),
-            "max_rel_err_W": r.max_rel_err_W,
-            "max_rel_err_b": r.max_rel_err_b,
-        }
-        for r in results
-    ]
 
 
 def spec_reference(doc: Document, history, test_acc: float, config, comparable: bool) -> bool:

@@ -1,5 +1,6 @@
 """The report's blocks as Markdown (maths as $...$ LaTeX, which Markdown viewers render) and as
-one standalone HTML page (maths as MathML, which browsers render natively: no script, no web fonts)."""
+one standalone HTML page (maths as MathML, which browsers render natively: no script, no web
+fonts)."""
 
 from __future__ import annotations
 
