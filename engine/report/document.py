@@ -13,13 +13,27 @@ first part (introduction, reproducibility) open every PDF.
 from __future__ import annotations
 
 import io
+import json
 import re
-import struct
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from linclf.engine.files import atomic_write
+from linclf.engine.report.blocks import (
+    KINDS,
+    Block,
+    Equation,
+    Front,
+    Heading,
+    Image,
+    Numbering,
+    Paragraph,
+    Part,
+    Reproducibility,
+    Table,
+)
 from linclf.engine.report.markup import LABEL, Span, parse, refs
 from linclf.engine.text import printable
 
@@ -28,115 +42,68 @@ from linclf.engine.text import printable
 TEXT_WIDTH_IN = 6.5
 FIGURE_DPI = 200
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.png")
-KINDS = {"fig": "Figure", "tab": "Table", "eq": "Equation"}
+_NUMBER = re.compile(r"[+−-]?\s*\d[\d ]*(\.\d+)?(e[+-]?\d+)?\s*(±\s*[\d.]+)?\s*%?|[-—–]|nan|inf")
 
 
 class SavesFigure(Protocol):
     def savefig(self, fname, **kwargs) -> None: ...
 
 
-@dataclass(frozen=True)
-class Heading:
-    spans: tuple[Span, ...]
-    level: int
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    spans: tuple[Span, ...]
-
-
-@dataclass(frozen=True)
-class Equation:
-    source: str
-    label: str | None
-
-
-@dataclass(frozen=True)
-class Table:
-    header: tuple[tuple[Span, ...], ...]
-    rows: tuple[tuple[tuple[Span, ...], ...], ...]
-    caption: tuple[Span, ...]
-    label: str | None
-    numeric: tuple[bool, ...]  # right-align the columns whose cells are all numbers
-
-
-@dataclass(frozen=True)
-class Image:
-    name: str
-    caption: tuple[Span, ...]
-    label: str | None
-    width_in: float  # as printed: the natural width, capped at the text width
-
-
-@dataclass(frozen=True)
-class Reproducibility:
-    pairs: tuple[tuple[str, str], ...]  # plain text, shown verbatim in monospace
-
-
-@dataclass(frozen=True)
-class Part:
-    title: str  # plain text
-    slug: str
-
-
-Block = Heading | Paragraph | Equation | Table | Image | Reproducibility | Part
-_NUMBER = re.compile(r"[+−-]?\s*\d[\d ]*(\.\d+)?(e[+-]?\d+)?\s*(±\s*[\d.]+)?\s*%?|[-—–]|nan|inf")
-
-
-@dataclass
-class Numbering:
-    """'Figure 3', 'Table 2', 'Equation 1' for each label, and each numbered block's number,
-    counted over the blocks given, in order, as Typst counts them."""
-
-    of_label: dict[str, str] = field(default_factory=dict)
-    of_block: dict[int, int] = field(default_factory=dict)
-
-    @classmethod
-    def count(cls, blocks: list[Block]) -> Numbering:
-        numbering, counters = cls(), {"fig": 0, "tab": 0, "eq": 0}
-        for index, block in enumerate(blocks):
-            kind = {Image: "fig", Table: "tab", Equation: "eq"}.get(type(block))
-            if kind is None:
-                continue
-            counters[kind] += 1
-            numbering.of_block[index] = counters[kind]
-            if block.label:
-                # A no-break space, as Typst sets it: "Figure" never ends a line alone.
-                numbering.of_label[block.label] = f"{KINDS[kind]}\u00a0{counters[kind]}"
-        return numbering
-
-
 class Document:
     """Blocks of the report, written as report.md, report.html, report.typ and PDFs."""
 
-    def __init__(self, folder: Path, title: str, subtitle: str = ""):
+    def __init__(self, folder: Path, title: str, subtitle: str = "", author: str = ""):
         self.folder = Path(folder)
-        self.title = title
-        self.subtitle = subtitle
-        self.blocks: list[Block] = []
+        self.front = Front(title, subtitle, author)
+        self.blocks: list[Block] = []  # the main text, in reading order
+        self.appendix: list[Block] = []  # run details and full tables, after the main text
+        self._target = self.blocks
+        self.numbers: dict = {}  # every number the report states, written as report.json
         self.problems: list[str] = []  # what a reader would criticise, found while building
         self._typesetter = None  # render_typst.Typesetter, made on the first write
 
-    def part(self, title: str, slug: str) -> None:
+    @property
+    def title(self) -> str:
+        return self.front.title
+
+    @contextmanager
+    def in_appendix(self) -> Iterator[None]:
+        """Blocks added inside go to the appendix (numbered after the main text's)."""
+        self._target = self.appendix
+        try:
+            yield
+        finally:
+            self._target = self.blocks
+
+    def everything(self) -> list[Block]:
+        """The blocks as rendered: the main text, then the appendix as a part of its own
+        (inside report.pdf only, not a separate upload)."""
+        if not self.appendix:
+            return list(self.blocks)
+        return [*self.blocks, Part("Appendix", "appendix", own_pdf=False), *self.appendix]
+
+    def _add(self, block: Block) -> None:
+        self._target.append(block)
+
+    def part(self, title: str, slug: str, own_pdf: bool = True) -> None:
         if not re.fullmatch(r"[a-z0-9-]+", slug):
             raise ValueError(f"part slug must be lower-case letters, digits, '-': {slug!r}")
-        self.blocks.append(Part(title, slug))
+        self._add(Part(title, slug, own_pdf))
 
     def heading(self, markup: str, level: int = 2) -> None:
         if level not in (2, 3, 4):
             raise ValueError("heading levels are 2-4; level 1 belongs to parts")
-        self.blocks.append(Heading(parse(markup), level))
+        self._add(Heading(parse(markup), level))
 
     def paragraph(self, markup: str) -> None:
-        self.blocks.append(Paragraph(parse(markup)))
+        self._add(Paragraph(parse(markup)))
 
     def equation(self, source: str, label: str | None = None) -> None:
         """A numbered display equation in Typst maths syntax."""
         if "$" in source:
             raise ValueError(f"an equation is maths only, without $: {source!r}")
         (span,) = parse(f"${source}$")
-        self.blocks.append(Equation(span.value, self._label(label, "eq")))
+        self._add(Equation(span.value, self._label(label, "eq")))
 
     def table(
         self, header: list[str], rows: list[list[str]], caption: str, label: str | None = None
@@ -149,7 +116,7 @@ class Document:
             bool(rows) and all(_NUMBER.fullmatch(row[i].strip()) for row in rows)
             for i in range(len(header))
         )
-        self.blocks.append(
+        self._add(
             Table(
                 tuple(parse(cell) for cell in header),
                 tuple(tuple(parse(cell) for cell in row) for row in rows),
@@ -166,7 +133,7 @@ class Document:
         listed in problems, since its labels would shrink."""
         if not _NAME.fullmatch(name):
             raise ValueError(f"figure names are plain PNG file names: {name!r}")
-        if any(isinstance(block, Image) and block.name == name for block in self.blocks):
+        if any(isinstance(block, Image) and block.name == name for block in self.everything()):
             raise ValueError(f"figure {name!r} is already in the report")
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=FIGURE_DPI)
@@ -179,7 +146,7 @@ class Document:
                 f"{name}: {natural:.1f} in wide, printed at {TEXT_WIDTH_IN} in: its labels "
                 f"shrink to {TEXT_WIDTH_IN / natural:.0%}; draw it {TEXT_WIDTH_IN} in wide"
             )
-        self.blocks.append(
+        self._add(
             Image(name, parse(caption), self._label(label, "fig"), min(natural, TEXT_WIDTH_IN))
         )
 
@@ -187,18 +154,19 @@ class Document:
         """The reproducibility block; called again, it replaces the first one in place (the
         report fills in its runtimes as the sections finish)."""
         block = Reproducibility(tuple((printable(k), printable(v)) for k, v in pairs))
-        for index, existing in enumerate(self.blocks):
-            if isinstance(existing, Reproducibility):
-                self.blocks[index] = block
-                return
-        self.blocks.append(block)
+        for blocks in (self.blocks, self.appendix):
+            for index, existing in enumerate(blocks):
+                if isinstance(existing, Reproducibility):
+                    blocks[index] = block
+                    return
+        self._add(block)
 
     def _label(self, label: str | None, kind: str) -> str | None:
         if label is None:
             return None
         if not re.fullmatch(LABEL, label) or not label.startswith(kind + ":"):
             raise ValueError(f"a {KINDS[kind].lower()} label looks like '{kind}:name': {label!r}")
-        if label in Numbering.count(self.blocks).of_label:
+        if label in Numbering.count(self.everything()).of_label:
             raise ValueError(f"label {label!r} is used twice")
         return label
 
@@ -206,7 +174,7 @@ class Document:
         """Each part with its blocks, front matter (blocks before the first part) first."""
         front: list[Block] = []
         found: list[tuple[Part, list[Block]]] = []
-        for block in self.blocks:
+        for block in self.everything():
             if isinstance(block, Part):
                 found.append((block, list(front)))
             elif found:
@@ -218,10 +186,9 @@ class Document:
     def unresolved(self) -> list[str]:
         """Labels referred to but not (yet) defined. They print as "??" so that a report
         written after each section may refer ahead; the finished report must have none."""
-        known = Numbering.count(self.blocks).of_label
-        return [
-            label for block in self.blocks for label in refs(_spans_of(block)) if label not in known
-        ]
+        blocks = self.everything()
+        known = Numbering.count(blocks).of_label
+        return [label for block in blocks for label in refs(_spans_of(block)) if label not in known]
 
     def write(self, pdf: bool = True) -> list[Path]:
         """Write every output; return their paths. Markdown and HTML are written first, so a
@@ -231,19 +198,21 @@ class Document:
 
         self.folder.mkdir(parents=True, exist_ok=True)
         written = {
-            "report.md": markdown(self).encode(),
-            "report.html": html_page(self).encode(),
+            "report.md": markdown(self.front, self.everything()).encode(),
+            "report.html": html_page(self.front, self.everything()).encode(),
+            "report.json": (json.dumps(self.numbers, indent=1, default=_jsonable) + "\n").encode(),
         }
         for name, data in written.items():
             atomic_write(self.folder / name, data)
         paths = [self.folder / name for name in written]
         if pdf:
-            jobs = [("report", self.title, self.subtitle, self.blocks, {})]
+            jobs = [("report", self.front, self.everything(), {})]
             for part, blocks in self.parts():
-                elsewhere = _elsewhere(self, part)
-                jobs.append((f"report-{part.slug}", self.title, part.title, blocks, elsewhere))
-            for stem, title, subtitle, blocks, elsewhere in jobs:
-                source = typst_source(title, subtitle, blocks, elsewhere)
+                if part.own_pdf:
+                    front = Front(self.front.title, part.title, self.front.author)
+                    jobs.append((f"report-{part.slug}", front, blocks, _elsewhere(self, part)))
+            for stem, front, blocks, elsewhere in jobs:
+                source = typst_source(front, blocks, elsewhere)
                 if stem == "report":
                     atomic_write(self.folder / "report.typ", source.encode())
                 if self._typesetter is None:
@@ -276,20 +245,23 @@ def _spans_of(block: Block) -> tuple[Span, ...]:
 
 
 def png_width_in(data: bytes) -> float:
-    """Width in inches of a PNG, from its pixel width and its pHYs resolution (96 dpi if it
-    states none, as browsers assume)."""
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("not a PNG file")
-    width = struct.unpack(">I", data[16:20])[0]
-    position, dpi = 8, 96.0
-    while position + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[position : position + 8])
-        if kind == b"pHYs":
-            x_per_unit, _, unit = struct.unpack(">IIB", data[position + 8 : position + 17])
-            if unit == 1 and x_per_unit:
-                dpi = x_per_unit * 0.0254
-            break
-        if kind == b"IDAT":
-            break
-        position += 12 + length
-    return width / dpi
+    """Width in inches of a PNG, from its pixel width and its stated resolution (96 dpi if it
+    states none, as browsers assume), read by Pillow."""
+    from PIL import Image as PillowImage
+
+    with PillowImage.open(io.BytesIO(data)) as image:
+        if image.format != "PNG":
+            raise ValueError("not a PNG file")
+        dpi = image.info.get("dpi", (96.0, 96.0))[0] or 96.0
+        return image.width / float(dpi)
+
+
+def _jsonable(value: object) -> object:
+    """numpy scalars and arrays, dataclasses: as JSON can hold them."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

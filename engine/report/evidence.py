@@ -215,10 +215,11 @@ def stopping_sensitivity(val_acc: Sequence[float], window: int = 10) -> str:
     tail = list(val_acc)[-window:]
     low, high = min(tail), max(tail)
     spread = statistics.stdev(tail) if len(tail) > 1 else 0.0
+    last = tail[-1]
     return (
-        f"over the last {len(tail)} epochs its validation accuracy ranges from "
-        f"{100 * low:.1f} to {100 * high:.1f} % (std {100 * spread:.1f} points), so a "
-        f"result read off at the last epoch could have been up to "
-        f"{100 * (high - low):.1f} points different had training stopped a little "
-        "earlier or later"
+        f"Over the last {len(tail)} epochs its validation accuracy ranges from "
+        f"{100 * low:.1f} to {100 * high:.1f} % (std {100 * spread:.1f} points); the last "
+        f"epoch's {100 * last:.1f} % lies {100 * (last - low):.1f} points above the lowest "
+        f"and {100 * (high - last):.1f} below the highest, so stopping a little earlier or "
+        "later could have moved the reported number by that much"
     )

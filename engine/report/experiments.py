@@ -35,13 +35,14 @@ class Budget:
     n_val: int  # validation images held out by the all-data split
     combined_epochs: int  # all improvements together (all data, flips, step decay)
     combined_decay_every: int
-    combined_etas: tuple[float, ...]  # its candidates, chosen on validation
+    combined_etas: tuple[float, ...]  # its step size (the first)
+    combined_lams: tuple[float, ...] = (0.0, 0.001)  # its candidates, chosen on validation
 
 
 FULL = Budget(
-    40, 3, (0.0, 0.01, 0.1), (0.001, 0.005, 0.01), (50, 100), 10, 0.01, 1000, 20, 5, (0.005, 0.01)
+    40, 3, (0.0, 0.01, 0.1), (0.001, 0.005, 0.01), (50, 100), 10, 0.01, 1000, 24, 16, (0.01,)
 )
-QUICK = Budget(3, 3, (0.0, 0.01), (0.001, 0.01), (100,), 1, 0.01, 100, 2, 1, (0.005, 0.01))
+QUICK = Budget(3, 3, (0.0, 0.01), (0.001, 0.01), (100,), 1, 0.01, 100, 2, 1, (0.01,))
 
 
 def seeded(config: TrainConfig, seeds: int) -> list[TrainConfig]:
@@ -166,6 +167,14 @@ class Experiments:
         ]
         return [future.result() for future in futures]
 
+    def training_scores(self, models: Sequence[dict], config: TrainConfig) -> list:
+        """Each model scored on config's training set (engine.train.TestScores), in workers."""
+        futures = [
+            self.executor.submit(training_scores, model, config.to_dict(), self.data_dir)
+            for model in models
+        ]
+        return [future.result() for future in futures]
+
     def sizes(self, config: TrainConfig) -> tuple[int, int]:
         """(training, validation) images of config's split, from the label counts."""
         from linclf.engine.data import TRAIN_BATCHES
@@ -200,3 +209,12 @@ def validation_accuracy(net: dict, config_dict: dict, data_dir: str) -> float:
 
     config = TrainConfig.from_dict(config_dict)
     return evaluate(net, load_data(data_dir, config, False).val, 0.0, config.head)[2]
+
+
+def training_scores(net: dict, config_dict: dict, data_dir: str):
+    """net scored on the training set of config_dict's split (runs in a worker)."""
+    from linclf.engine.recording import load_data
+    from linclf.engine.train import score_test
+
+    config = TrainConfig.from_dict(config_dict)
+    return score_test(net, load_data(data_dir, config, False).train, config.head)

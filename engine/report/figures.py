@@ -37,14 +37,27 @@ def _epochs(history: Sequence[EpochStats]) -> list[int]:
     return [s.epoch for s in history]
 
 
-def loss_and_cost(runs: Sequence[tuple[str, Sequence[EpochStats], bool]]) -> Figure:
+def loss_and_cost(
+    runs: Sequence[tuple[str, Sequence[EpochStats], bool]], share: Sequence[int] = ()
+) -> Figure:
     """Spec figure 3 for each (title, history, has λ): training (green) and validation (red)
     loss as solid lines, the cost as dashed ones when λ > 0 (for λ = 0 they coincide). Two
-    panels a row, each with its own y-axis."""
+    panels a row (one panel alone: full width); the panels whose indices are in share get one
+    y-range, from epoch 2 on (the first epoch's cost would set the scale), the others their own."""
+    columns = 1 if len(runs) == 1 else 2
     rows = (len(runs) + 1) // 2
     fig = _figure(2.2 * rows)
-    axes = np.atleast_1d(fig.subplots(rows, 2)).flat
-    for ax, (title, history, has_lam) in zip(axes, runs):
+    axes = list(np.atleast_1d(fig.subplots(rows, columns)).flat)
+    shared = [
+        value
+        for index in share
+        for s in runs[index][1][1:]
+        for value in (s.train_loss, s.val_loss, s.train_cost, s.val_cost)
+    ]
+    for index, (ax, (title, history, has_lam)) in enumerate(zip(axes, runs)):
+        if index in share and shared:
+            low, high = min(shared), max(shared)
+            ax.set_ylim(low - 0.05 * (high - low), high + 0.05 * (high - low))
         epochs = _epochs(history)
         for split, colour in (("train", TRAIN), ("val", VALIDATION)):
             ax.plot(epochs, [getattr(s, f"{split}_loss") for s in history], color=colour)
@@ -102,46 +115,67 @@ def validation_accuracy(series: Sequence[tuple[str, Sequence[EpochStats], str]])
     return fig
 
 
-def head_losses(panels: Sequence[tuple[str, Sequence[EpochStats]]]) -> Figure:
-    """Exercise 2.2: each (title, history)'s training and validation loss on its own y-axis
-    (the two heads' losses differ in scale by about K), the final gap written in the panel."""
-    rows = (len(panels) + 1) // 2
-    fig = _figure(2.05 * rows)
-    for ax, (title, history) in zip(np.atleast_1d(fig.subplots(rows, 2)).flat, panels):
+def gap_against_training(
+    series: Sequence[tuple[str, Sequence[Sequence[float]], Sequence[Sequence[float]]]],
+    losses: Sequence[tuple[str, Sequence[EpochStats]]],
+) -> Figure:
+    """Exercise 2.2. Left, each (title, history) of losses: training solid, validation dashed,
+    each on its own y-axis (twin axes: the heads' losses differ by about K). Right, each
+    (label, train_acc per seed, val_acc per seed): the mean accuracy gap against the mean
+    training accuracy, one point per epoch, all on shared axes."""
+    fig = _figure(2.6)
+    left, right = fig.subplots(1, 2)
+    colours = ("tab:blue", "tab:orange")
+    axes = [left, left.twinx()]
+    for ax, (title, history), colour in zip(axes, losses, colours):
         epochs = _epochs(history)
-        train = [s.train_loss for s in history]
-        val = [s.val_loss for s in history]
-        ax.plot(epochs, train, color=TRAIN, label="training")
-        ax.plot(epochs, val, color=VALIDATION, label="validation")
-        gap = val[-1] - train[-1]
-        _axes(
-            ax, f"{title}\nfinal gap {gap:.3f} ({100 * gap / train[-1]:.1f} % of training)", "loss"
-        )
-        ax.legend(frameon=False, fontsize=LEGEND)
+        ax.plot(epochs, [s.train_loss for s in history], color=colour, label=title)
+        ax.plot(epochs, [s.val_loss for s in history], color=colour, linestyle="--")
+        ax.tick_params(labelsize=TICK, colors=colour, axis="y")
+    _axes(left, "loss (solid: training, dashed: validation)", "")
+    left.legend(fontsize=LEGEND - 1, frameon=False, loc="upper right")
+    palette = ("tab:blue", "tab:cyan", "tab:orange", "tab:red", "tab:brown", "tab:purple")
+    for (label, train, val), colour in zip(series, palette):
+        mean_train = np.mean(np.asarray(train), axis=0)
+        gap = mean_train - np.mean(np.asarray(val), axis=0)
+        right.plot(100 * mean_train, 100 * gap, marker=".", markersize=3, color=colour, label=label)
+    _axes(
+        right, "accuracy gap at equal fit", "train − val accuracy (points)", "training accuracy (%)"
+    )
+    right.xaxis.set_major_locator(MaxNLocator(6))
+    right.legend(fontsize=LEGEND - 1, frameon=False)
     return fig
 
 
-def true_class_densities(heads: Sequence[tuple[str, np.ndarray, np.ndarray]]) -> Figure:
-    """Exercise 2.2: density of the probability of the true class for each (label, p_true,
-    correct), correctly and incorrectly classified test images in two panels with shared
-    axes, both heads in each panel, so their shapes compare directly."""
-    fig = _figure(2.5)
-    axes = fig.subplots(1, 2, sharex=True, sharey=True)
+def true_class_densities(
+    heads: Sequence[tuple[str, Sequence[tuple[np.ndarray, np.ndarray]]]],
+) -> Figure:
+    """Exercise 2.2: for each (label, [(p_true, correct) on training, on test]), the density of
+    the probability of the true class, correctly and incorrectly classified images in two
+    columns, training and test in two rows, both heads in each panel; shared axes."""
+    fig = _figure(3.4)
+    axes = fig.subplots(2, 2, sharex=True, sharey=True)
     bins = np.linspace(0, 1, 26)
-    for ax, (title, wanted) in zip(axes, (("correctly", True), ("incorrectly", False))):
-        for (label, p_true, correct), colour in zip(heads, ("tab:blue", "tab:orange")):
-            chosen = p_true[correct == wanted]
-            ax.hist(
-                chosen,
-                bins=bins,
-                density=True,
-                histtype="step",
-                linewidth=1.6,
-                color=colour,
-                label=label if wanted else None,
+    for row, split in enumerate(("training", "test")):
+        for column, (title, wanted) in enumerate((("correctly", True), ("incorrectly", False))):
+            ax = axes[row][column]
+            for (label, splits), colour in zip(heads, ("tab:blue", "tab:orange")):
+                p_true, correct = splits[row]
+                ax.hist(
+                    p_true[correct == wanted],
+                    bins=bins,
+                    density=True,
+                    histtype="step",
+                    linewidth=1.6,
+                    color=colour,
+                    label=label if row == column == 0 else None,
+                )
+            _axes(
+                ax,
+                f"{split}, {title} classified",
+                "density" if column == 0 else "",
+                "probability of the true class" if row == 1 else "",
             )
-        _axes(ax, f"{title} classified test images", "", "probability of the true class")
-        ax.xaxis.set_major_locator(MaxNLocator(6))
-    axes[0].set_ylabel("density", fontsize=LABEL)
+            ax.xaxis.set_major_locator(MaxNLocator(6))
     fig.legend(loc="outside upper center", ncols=len(heads), frameon=False, fontsize=LEGEND)
     return fig

@@ -44,15 +44,22 @@ def final_model(
     doc.heading("The final model", 3)
     doc.paragraph(
         plain(
-            f"The combination's step size was chosen among "
-            f"{', '.join(f'η = {config_of(r).eta:g}' for r in tried)} on validation accuracy "
-            f"(seed {config_of(tried[0]).seed}); with it, the final model is chosen among the "
-            "candidates of "
+            f"The combination's λ was chosen among "
+            f"{', '.join(f'λ = {config_of(r).lam:g}' for r in tried)} on validation accuracy "
+            f"(seed {config_of(tried[0]).seed}). With it, the final model is chosen among these "
+            f"candidates: each seed's trained model; the weights averaged over the "
+            f"{len(runs)} seeds (W and b averaged: since the scores are linear in W and b, this "
+            "is exactly the model whose scores are the average of the seeds' scores); and that "
+            "average made flip-symmetric, W(I + F)/2 with F the permutation that mirrors an "
+            "image, which scores an image as the mean of the scores of the image and its "
+            "mirror (test-time flipping folded into the weights). Every candidate is one "
+            "matrix and one bias applied to the normalised pixels, itself an affine map of the "
+            "raw pixels: all are linear classifiers in the pixels. "
         )
         + "@tab:final"
         + plain(
-            f" by validation accuracy alone, on the {n_val} held-out training images, and "
-            "only the chosen one is scored on the test set."
+            f" lists them; the choice is by validation accuracy alone, on the {n_val} held-out "
+            "training images, and only the chosen one is scored on the test set."
         )
     )
     doc.table(
@@ -69,6 +76,16 @@ def final_model(
         "chosen one is the only one tested (± binomial standard error).",
         "tab:final",
     )
+    _curves_and_templates(doc, runs[0], model)
+    doc.numbers["final_model"] = {
+        "config": config.to_dict(),
+        "candidate": name,
+        "val_acc": accuracies[pick],
+        "test_acc": test,
+        "n_val": n_val,
+        "n_test": n_test,
+        "candidates": {label: acc for (label, _), acc in zip(named, accuracies)},
+    }
     doc.paragraph(
         plain(
             f"Chosen: {name}, validation {100 * accuracies[pick]:.2f} %, test "
@@ -84,4 +101,28 @@ def final_model(
                 "score was seen."
             )
         )
+    )
+
+
+def _curves_and_templates(doc: Document, run: dict, model: dict) -> None:
+    from matplotlib.figure import Figure
+
+    from linclf.engine.report import figures
+    from linclf.engine.report.experiments import history_of
+
+    history = history_of(run)
+    config = config_of(run)
+    fig: Figure = figures.loss_and_cost([(f"seed {config.seed}", history, config.lam > 0)])
+    doc.figure(
+        fig,
+        "final-curves.png",
+        f"The final configuration, seed {config.seed}: training (green) and validation (red) "
+        f"loss per epoch; η drops ×0.1 after epoch {config.decay_every}.",
+        "fig:final-curves",
+    )
+    doc.figure(
+        figures.templates([("chosen", model["W"])]),
+        "final-templates.png",
+        "The chosen final model's templates (rows of $W$).",
+        "fig:final-templates",
     )

@@ -7,7 +7,7 @@ from linclf.engine.report.document import Document
 
 
 def model_equations(doc: Document) -> None:
-    doc.heading("Model and training")
+    doc.heading("The model and its training")
     doc.paragraph(
         "An image $bold(x) in RR^d$ ($d = 3072$, normalised with the training mean and "
         "standard deviation of each dimension) is scored and classified as in @eq:model; the "

@@ -1,15 +1,16 @@
-"""The report's blocks as Markdown (maths kept as $...$ in Typst syntax) and as one standalone
-HTML page (maths as MathML, which browsers render natively: no script, no web fonts)."""
+"""The report's blocks as Markdown (maths as $...$ LaTeX, which Markdown viewers render) and as
+one standalone HTML page (maths as MathML, which browsers render natively: no script, no web
+fonts)."""
 
 from __future__ import annotations
 
 import html
 import re
 
-from linclf.engine.report.document import (
+from linclf.engine.report.blocks import (
     Block,
-    Document,
     Equation,
+    Front,
     Heading,
     Image,
     Numbering,
@@ -18,15 +19,18 @@ from linclf.engine.report.document import (
     Reproducibility,
     Table,
 )
+from linclf.engine.report.latex import latex
 from linclf.engine.report.markup import Span, html_text, markdown_code, markdown_text
 
 
-def markdown(doc: Document) -> str:
-    numbering = Numbering.count(doc.blocks)
-    out = [f"# {markdown_text(doc.title)}", ""]
-    if doc.subtitle:
-        out += [f"*{markdown_text(doc.subtitle)}*", ""]
-    for index, block in enumerate(doc.blocks):
+def markdown(front: Front, blocks: list[Block]) -> str:
+    numbering = Numbering.count(blocks)
+    out = [f"# {markdown_text(front.title)}", ""]
+    if front.author:
+        out += [f"**{markdown_text(front.author)}**", ""]
+    if front.subtitle:
+        out += [f"*{markdown_text(front.subtitle)}*", ""]
+    for index, block in enumerate(blocks):
         number = numbering.of_block.get(index)
         out += _markdown_block(block, number, numbering) + [""]
     return "\n".join(out)
@@ -43,7 +47,7 @@ def _markdown_block(block: Block, number: int | None, numbering: Numbering) -> l
     if isinstance(block, Paragraph):
         return [_md_inline(block.spans, numbering, in_table=False, line_start=True)]
     if isinstance(block, Equation):
-        return [f"$$ {block.source} $$ ({number})"]
+        return [f"$$ {latex(block.source)} \\tag{{{number}}} $$"]
     if isinstance(block, Image):
         return [
             f"![Figure {number}]({block.name})",
@@ -75,7 +79,8 @@ def _md_inline(
         if span.kind == "text":
             out.append(markdown_text(span.value, at_line_start=line_start and not out))
         elif span.kind == "math":
-            out.append(f"${span.value}$".replace("|", "\\|") if in_table else f"${span.value}$")
+            maths = f"${latex(span.value)}$"
+            out.append(maths.replace("|", "\\|") if in_table else maths)
         elif span.kind == "code":
             code = markdown_code(span.value)
             out.append(code.replace("|", "\\|") if in_table else code)
@@ -107,14 +112,14 @@ table.repro th{white-space:nowrap;font-weight:normal}table.repro code{word-break
 """
 
 
-def html_page(doc: Document) -> str:
+def html_page(front: Front, blocks: list[Block]) -> str:
     from linclf.engine.report.render_typst import mathml
 
-    numbering = Numbering.count(doc.blocks)
+    numbering = Numbering.count(blocks)
     slots: list[tuple[str, bool]] = []
     body, group = [], []
     first_part = True
-    for index, block in enumerate(doc.blocks):
+    for index, block in enumerate(blocks):
         html_block = _html_block(block, numbering.of_block.get(index), numbering, slots)
         if isinstance(block, Part) and not first_part:
             html_block = html_block.replace('class="part"', 'class="part later"', 1)
@@ -134,11 +139,12 @@ def html_page(doc: Document) -> str:
     text = re.sub(
         r'<math-slot n="(\d+)"></math-slot>', lambda m: rendered[int(m[1])], "\n".join(body)
     )
-    subtitle = f'<p class="subtitle">{html_text(doc.subtitle)}</p>' if doc.subtitle else ""
+    lines = [front.author, front.subtitle]
+    under = "".join(f'<p class="subtitle">{html_text(line)}</p>' for line in lines if line)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>'
-        f"{html_text(doc.title)}</title><style>{STYLE}</style></head><body>\n"
-        f'<h1 class="title">{html_text(doc.title)}</h1>{subtitle}\n{text}\n</body></html>\n'
+        f"{html_text(front.title)}</title><style>{STYLE}</style></head><body>\n"
+        f'<h1 class="title">{html_text(front.title)}</h1>{under}\n{text}\n</body></html>\n'
     )
 
 

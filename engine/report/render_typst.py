@@ -8,9 +8,10 @@ import re
 import warnings
 from pathlib import Path
 
-from linclf.engine.report.document import (
+from linclf.engine.report.blocks import (
     Block,
     Equation,
+    Front,
     Heading,
     Image,
     Numbering,
@@ -24,7 +25,7 @@ from linclf.engine.report.markup import Span, typst_string, typst_text
 # Headings are sticky in Typst (kept with the block that follows them); figures never break;
 # tables may break across pages, repeating their header. Every part but the first opens a page.
 TEMPLATE = """\
-#set document(title: {title}, date: none)
+#set document(title: {title}, author: {author}, date: none)
 #set page(paper: "a4", margin: (x: 2.25cm, top: 2.3cm, bottom: 2.5cm),
   numbering: "1 / 1", number-align: center)
 #set text(size: 10.5pt, lang: "en")
@@ -43,16 +44,23 @@ TEMPLATE = """\
 #show raw: set text(font: "DejaVu Sans Mono", size: 8.5pt)
 #align(center)[
   #text(16pt, weight: "bold", {title})
-  #if {subtitle} != "" [ \\ #v(0.2em) #text(12pt, {subtitle}) ]
+  #if {author} != "" [ \\ #v(0.3em) #text(12pt, {author}) ]
+  #if {subtitle} != "" [ \\ #v(0.2em) #text(11pt, {subtitle}) ]
 ]
 #v(0.8em)
 """
 
 
-def typst_source(title: str, subtitle: str, blocks: list[Block], elsewhere: dict[str, str]) -> str:
+def typst_source(front: Front, blocks: list[Block], elsewhere: dict[str, str]) -> str:
     """The whole document; elsewhere names labels of other parts (see document._elsewhere)."""
     numbering = Numbering.count(blocks)
-    out = [TEMPLATE.format(title=typst_string(title), subtitle=typst_string(subtitle))]
+    out = [
+        TEMPLATE.format(
+            title=typst_string(front.title),
+            subtitle=typst_string(front.subtitle),
+            author=typst_string(front.author),
+        )
+    ]
     first_part = True
     for block in blocks:
         if isinstance(block, Part) and not first_part:
@@ -154,7 +162,9 @@ class Typesetter:
         self._compiler = typst.Compiler(root=str(root), ignore_system_fonts=True)
 
     def pdf(self, source: str) -> bytes:
-        return self._compiler.compile(source.encode(), format="pdf", timestamp=0)
+        # Untagged: Typst's tagged PDF states /MarkInfo <</Suspects false>>, which poppler
+        # before 23.01 misreads ("Syntax Error: Suspects object is wrong type (boolean)").
+        return self._compiler.compile(source.encode(), format="pdf", timestamp=0, pdf_tags=False)
 
 
 _MATH = re.compile(r"<math\b.*?</math>", re.S)

@@ -23,6 +23,12 @@ def report(
         bool, typer.Option(help="A reduced budget (3 epochs, a 2x2 grid) for tests and CI.")
     ] = False,
     seed: Annotated[int, typer.Option(help="Seed of every run: the report is repeatable.")] = 42,
+    author: Annotated[
+        str, typer.Option(help="Author named under the title on page 1 (e.g. 'Ada Lovelace').")
+    ] = "",
+    title: Annotated[str, typer.Option(help="Title on page 1 and in the PDF's metadata.")] = (
+        "DD2424 Assignment 1: a one-layer classifier on CIFAR-10"
+    ),
     jobs: JobsOption = 0,
     scheduler: SchedulerOption = None,
     data_dir: DataDirOption = None,
@@ -37,6 +43,8 @@ def report(
     treat_dead_terminal_as_hangup()
     if seed < 0:
         raise UsageError(f"--seed must be at least 0, got {seed}")
+    if not title.strip():
+        raise UsageError("--title may not be empty")
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
@@ -49,7 +57,9 @@ def report(
         print(printable(f"[{time.perf_counter() - started:6.1f} s] {message}"), flush=True)
 
     with SignalGuard(), executor_for(jobs, scheduler) as executor:
-        document = Report(folder, out, executor, seed=seed, quick=quick, log=log)
+        document = Report(
+            folder, out, executor, seed=seed, quick=quick, log=log, title=title, author=author
+        )
         try:
             document.build()
         except Interrupted as interrupted:
