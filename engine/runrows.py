@@ -61,6 +61,8 @@ _KINDS = {float: NUMBER, int: NUMBER, bool: BOOL, str: TEXT}
 CONFIG = tuple(Column(f.name, _KINDS[f.kind], whole=f.kind is int) for f in config_fields())
 OWN_NAMES = {c.name for c in (*HEAD, *FIGURES, *TAIL)}
 OK = "ok"
+SCHEMA = frozenset(c.name for c in CONFIG)
+MAX_EXTRA = 16  # config keys outside the schema shown per run (a newer format adds a few)
 
 
 @dataclass(frozen=True)
@@ -165,8 +167,13 @@ def make_row(
         "folder": folder,
         "epochs": len(history),
     }
+    extra = [key for key in info.config if key not in SCHEMA]
     for key, value in info.config.items():
-        cells[f"config.{key}" if key in OWN_NAMES else key] = value
+        if key in SCHEMA or key in extra[:MAX_EXTRA]:
+            cells[f"config.{key}" if key in OWN_NAMES else key] = value
+    if len(extra) > MAX_EXTRA:  # a crafted config must not make a table of 10 000 columns
+        dropped = f"{len(extra) - MAX_EXTRA} config keys not shown"
+        cells["folder"] = dropped if folder == OK else f"{folder}; {dropped}"
     for column in ("train_acc", "val_acc", "train_cost", "val_cost"):
         cells[column] = getattr(last, column) if last else None
     cells.update(

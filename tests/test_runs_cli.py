@@ -277,3 +277,11 @@ def test_out_may_be_one_run_folder_and_not_a_file(capsys, tmp_path):
     assert [(r["run"], r["epochs"]) for r in rows] == [(run.name, "3")]
     code, out, err = runs(capsys, "--out", str(run / "run.json"))
     assert code == 2 and "not a folder" in err
+
+
+def test_a_config_of_thousands_of_keys_adds_a_bounded_number_of_columns(capsys, tmp_path):
+    config = {**TrainConfig().to_dict(), **{f"k{i:05d}": i for i in range(5000)}}
+    write_run(tmp_path / "wide", fixed_history(2), config=config)
+    rows = csv_rows(capsys, tmp_path)
+    assert len(rows[0]) < 60 and "k00000" in rows[0] and "k04999" not in rows[0]
+    assert rows[0]["folder"] == "4984 config keys not shown"
