@@ -14,6 +14,7 @@ import math
 import os
 import socket
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,10 +216,12 @@ def read_rows(
 
 
 def columns(rows: list[RunRow]) -> list[Column]:
-    """The columns of these rows: the run's own, every config field of the schema, any other
-    config key a folder holds (a newer format, an edited file), the figures, the person's."""
+    """The columns of these rows: the run's own, every config field of the schema, other
+    config keys folders hold (a newer format, an edited file: the MAX_EXTRA most common),
+    the figures, the person's."""
     known = {c.name for c in CONFIG} | OWN_NAMES
-    extra = sorted({k for row in rows for k in row.cells if k not in known})
+    counts = Counter(k for row in rows for k in row.cells if k not in known)
+    extra = sorted(k for k, _ in counts.most_common(MAX_EXTRA))
     return [*HEAD, *CONFIG, *(Column(k, ANY) for k in extra), *FIGURES, *TAIL]
 
 
