@@ -24,12 +24,6 @@ from linclf.engine.train import DIVERGED_LOSS, EpochStats
 
 PATIENCE = 3
 NAN, DIVERGED, RISING, STALLED = "nan", "diverged", "rising", "stalled"
-RULES = {
-    NAN: "a loss or cost became NaN or inf",
-    DIVERGED: f"the loss passed {DIVERGED_LOSS:g}",
-    RISING: "the validation loss rose k epochs in a row (early stopping's epoch)",
-    STALLED: "the writer exists but has stopped beating",
-}
 FIGURES = ("train_loss", "val_loss", "train_cost", "val_cost")
 
 

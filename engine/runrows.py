@@ -14,6 +14,7 @@ import math
 import os
 import socket
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,8 @@ _KINDS = {float: NUMBER, int: NUMBER, bool: BOOL, str: TEXT}
 CONFIG = tuple(Column(f.name, _KINDS[f.kind], whole=f.kind is int) for f in config_fields())
 OWN_NAMES = {c.name for c in (*HEAD, *FIGURES, *TAIL)}
 OK = "ok"
+SCHEMA = frozenset(c.name for c in CONFIG)
+MAX_EXTRA = 16  # config keys outside the schema shown per run (a newer format adds a few)
 
 
 @dataclass(frozen=True)
@@ -165,8 +168,13 @@ def make_row(
         "folder": folder,
         "epochs": len(history),
     }
+    extra = [key for key in info.config if key not in SCHEMA]
     for key, value in info.config.items():
-        cells[f"config.{key}" if key in OWN_NAMES else key] = value
+        if key in SCHEMA or key in extra[:MAX_EXTRA]:
+            cells[f"config.{key}" if key in OWN_NAMES else key] = value
+    if len(extra) > MAX_EXTRA:  # a crafted config must not make a table of 10 000 columns
+        dropped = f"{len(extra) - MAX_EXTRA} config keys not shown"
+        cells["folder"] = dropped if folder == OK else f"{folder}; {dropped}"
     for column in ("train_acc", "val_acc", "train_cost", "val_cost"):
         cells[column] = getattr(last, column) if last else None
     cells.update(
@@ -208,10 +216,12 @@ def read_rows(
 
 
 def columns(rows: list[RunRow]) -> list[Column]:
-    """The columns of these rows: the run's own, every config field of the schema, any other
-    config key a folder holds (a newer format, an edited file), the figures, the person's."""
+    """The columns of these rows: the run's own, every config field of the schema, other
+    config keys folders hold (a newer format, an edited file: the MAX_EXTRA most common),
+    the figures, the person's."""
     known = {c.name for c in CONFIG} | OWN_NAMES
-    extra = sorted({k for row in rows for k in row.cells if k not in known})
+    counts = Counter(k for row in rows for k in row.cells if k not in known)
+    extra = sorted(k for k, _ in counts.most_common(MAX_EXTRA))
     return [*HEAD, *CONFIG, *(Column(k, ANY) for k in extra), *FIGURES, *TAIL]
 
 

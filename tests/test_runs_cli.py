@@ -19,6 +19,7 @@ import pytest
 from conftest import ROOT
 from runstore import fixed_history, write_run
 
+from linclf.engine import runrows
 from linclf.engine.config import TrainConfig, config_fields
 from linclf.tui.cli import main
 
@@ -277,3 +278,16 @@ def test_out_may_be_one_run_folder_and_not_a_file(capsys, tmp_path):
     assert [(r["run"], r["epochs"]) for r in rows] == [(run.name, "3")]
     code, out, err = runs(capsys, "--out", str(run / "run.json"))
     assert code == 2 and "not a folder" in err
+
+
+def test_a_config_of_thousands_of_keys_adds_a_bounded_number_of_columns(capsys, tmp_path):
+    config = {**TrainConfig().to_dict(), **{f"k{i:05d}": i for i in range(5000)}}
+    write_run(tmp_path / "wide", fixed_history(2), config=config)
+    for index in range(5):  # five more runs, each with 16 keys of its own
+        keys = {f"r{index}k{i}": i for i in range(16)}
+        write_run(tmp_path / f"r{index}", config={**TrainConfig().to_dict(), **keys})
+    rows = {row["run"]: row for row in csv_rows(capsys, tmp_path)}.values()
+    rows = sorted(rows, key=lambda row: row["run"] != "wide")
+    own = len(runrows.HEAD) + len(runrows.CONFIG) + len(runrows.FIGURES) + len(runrows.TAIL)
+    assert len(rows[0]) == own + runrows.MAX_EXTRA and "k04999" not in rows[0]
+    assert rows[0]["folder"] == "4984 config keys not shown"

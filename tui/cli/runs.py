@@ -172,7 +172,7 @@ def runs(
         typer.Option(
             min=1, help="k of the 'rising' alert: epochs of rising validation loss in a row."
         ),
-    ] = 3,
+    ] = 3,  # engine.alerts.PATIENCE, not imported here: --help stays light
     note: Annotated[
         tuple[str, str] | None,
         typer.Option(
