@@ -12,7 +12,7 @@ from pathlib import Path
 from linclf.engine import smoothing as sm
 from linclf.engine.export import Run
 from linclf.engine.plots import save_figure
-from linclf.engine.printable import CONTROL
+from linclf.engine.text import printable
 
 MAX_POINTS = 4000  # per curve: a longer history is downsampled, keeping its extremes
 METRICS = ("train_loss", "val_loss", "train_cost", "val_cost", "train_acc", "val_acc")
@@ -60,7 +60,7 @@ def curves_png(
         if not xs:
             continue
         color = f"C{index % 10}"
-        label = CONTROL.sub("?", name)[-40:].replace("$", r"\$")  # "$…$" is mathtext
+        label = printable(name)[-40:].replace("$", r"\$")  # "$…$" is mathtext
         if weight:
             raw_x, raw_y = sm.downsample(xs, ys, MAX_POINTS)
             ax.plot(raw_x, raw_y, color=color, alpha=0.25, linewidth=1)

@@ -13,9 +13,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from linclf.engine.printable import printable
 from linclf.engine.runfilter import BOOL, NUMBER, TEXT
 from linclf.engine.runrows import CONFIG, FIGURES, OWN_NAMES, RunRow
+from linclf.engine.text import printable
 
 LOG, LINEAR, CATEGORY = "log", "linear", "category"
 DECADES = 1.0  # positive values spanning at least this many decades get a log axis

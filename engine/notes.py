@@ -19,7 +19,7 @@ from pathlib import Path
 from linclf.engine import runread
 from linclf.engine.errors import RunDirError, UsageError
 from linclf.engine.files import atomic_write, to_json
-from linclf.engine.printable import CONTROL
+from linclf.engine.text import printable
 
 NOTES_FILE = "notes.json"
 LOCK_FILE = ".notes.json.lock"
@@ -61,7 +61,7 @@ def check_note(text: str) -> str:
     text = text.strip()
     if len(text) > MAX_NOTE:
         raise UsageError(f"a note holds at most {MAX_NOTE} characters, got {len(text)}")
-    if CONTROL.search(text):
+    if printable(text) != text:
         raise UsageError("a note is one line of text without control characters")
     return text
 

@@ -2,7 +2,7 @@
 
 On screen (a table, Markdown, the TUI): accuracies as percentages, other figures in four
 significant digits, a missing value as "–", a value of the wrong type as "?", every string
-made printable (engine/printable.py) and cut to a cell's width. As data (CSV, JSON): the
+made printable (engine/text.py) and cut to a cell's width. As data (CSV, JSON): the
 values themselves, accuracies as fractions, NaN and infinities as "nan", "inf", "-inf".
 """
 
@@ -15,9 +15,9 @@ import math
 
 from linclf.engine import format as fmt
 from linclf.engine.files import json_safe
-from linclf.engine.printable import printable
 from linclf.engine.runfilter import NUMBER
 from linclf.engine.runrows import Column, RunRow
+from linclf.engine.text import printable
 
 MAX_CELL = 60  # characters of a string cell on screen
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linclf.engine import status as st
-from linclf.engine.records import EpochStats
 from linclf.engine.files import read_capped, read_slice
+from linclf.engine.records import EpochStats
 from linclf.engine.runs import FORMAT, HEARTBEAT_SECONDS
 
 MAX_FILE_BYTES = 64 << 20  # a 100 000-epoch history is about 20 MB

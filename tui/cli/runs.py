@@ -56,7 +56,7 @@ def _run_folder(out: Path, name: str) -> Path:
 
 def _annotate(out: Path, note, tag, untag) -> None:
     from linclf.engine import notes
-    from linclf.engine.printable import printable
+    from linclf.engine.text import printable
 
     for pair, change in ((note, notes.set_note), (tag, notes.add_tags), (untag, notes.remove_tags)):
         if pair is not None:
@@ -80,7 +80,7 @@ def _fit(rows, cols, width: int) -> tuple[list, list]:
     those that differ between the rows (its figures and marks before the config), then the
     rest, as many as fit; and the columns left out."""
     from linclf.engine import runcells, runrows
-    from linclf.engine.printable import printable
+    from linclf.engine.text import printable
 
     def natural(column) -> int:
         cells = (runcells.screen(column, row.cells.get(column.name)) for row in rows)
@@ -113,8 +113,8 @@ def _rich_table(rows, cols) -> None:
     from rich.text import Text
 
     from linclf.engine import runcells
-    from linclf.engine.printable import printable
     from linclf.engine.runfilter import NUMBER
+    from linclf.engine.text import printable
 
     console = Console(highlight=False)
     shown, dropped = _fit(rows, cols, console.width)

@@ -91,7 +91,10 @@ class ComparePanel(Static):
         self, group: str, searches: tuple[SearchProgress, ...], system: str, runs, chosen
     ) -> None:
         parts: list = [leaderboard(s, runs, chosen) for s in searches] or [
-            Text(f"{printable(group or '.')}/: no search plan here (runs of train, the TUI or a report)")
+            Text(
+                f"{printable(group or '.')}/: no search plan here"
+                " (runs of train, the TUI or a report)"
+            )
         ]
         if system:
             parts.append(Text(system, style="dim"))

@@ -13,8 +13,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from linclf.engine.printable import printable
 from linclf.engine.runfilter import Condition, FilterError, parse_line
+from linclf.engine.text import printable
 
 PLACEHOLDER = "filter: eta>=0.01 status=completed head=sigmoid val_acc>40% tags=best"
 HINT = "Enter applies (empty: no filter) · OP: = != < <= > >= ~ !~ · quote a value with spaces"

@@ -16,7 +16,7 @@ from textual.widgets import Input, Label, Static
 
 from linclf.engine import notes
 from linclf.engine.errors import LinclfError
-from linclf.engine.printable import printable
+from linclf.engine.text import printable
 
 
 class NoteEditor(ModalScreen[notes.Notes | None]):

@@ -18,7 +18,7 @@ from textual_plotext import PlotextPlot
 from linclf.engine import curveplot
 from linclf.engine import smoothing as sm
 from linclf.engine.export import Run
-from linclf.engine.printable import printable
+from linclf.engine.text import printable
 from linclf.tui.widgets.curves import COLOURS, LIMIT, MARKERS
 
 LEVELS = tuple(sm.LEVELS)
