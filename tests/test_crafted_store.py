@@ -35,7 +35,9 @@ watcher.poll(True, time.time())
 print(json.dumps({
     "states": {p.name: s.state for p, s in snapshot.runs.items()},
     "caption": snapshot.weights.caption,
-    "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    # VmHWM: this process's peak (ru_maxrss may report the forking parent's)
+    "rss_kb": next(int(line.split()[1]) for line in open("/proc/self/status")
+                   if line.startswith("VmHWM")),
 }))
 """
 
@@ -61,7 +63,7 @@ def test_every_crafted_folder_at_once_neither_blocks_nor_bloats_the_watcher(tmp_
     assert "weights.npz cannot be read" in seen["caption"]
     assert "too large" in seen["caption"]
     assert seen["states"]["future-beat"] == st.DEAD  # its writer is gone: 1e308 proves nothing
-    assert seen["rss_kb"] < 400 << 10
+    assert seen["rss_kb"] < 300 << 10  # the whole app's target; the watcher needs ~50 MB
 
 
 def test_a_fifo_or_device_in_place_of_a_weights_file_is_a_caption(tmp_path):
