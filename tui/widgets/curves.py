@@ -103,6 +103,8 @@ class Curves(PlotextPlot):
         self.series: list[Series] = []
         self.skipped = 0  # values not drawn (NaN, inf, or beyond LIMIT)
         self.keys: list[tuple[str, str, str, str | None]] = []  # marker, colour, label, under
+        self._range: tuple[float, float] | None = None  # of the values drawn
+        self._sized = None  # the size the y ticks and the title were chosen for
         self._drawn = 0.0
         self._pending = False
         self._built: tuple | None = None  # (what it was built from, the built plot)
@@ -125,10 +127,6 @@ class Curves(PlotextPlot):
 
     def point_count(self) -> int:
         return sum(len(s.history) for s in self.series)
-
-    def on_resize(self) -> None:
-        if self.series:
-            self.replot()  # the y ticks are chosen for the plot's height
 
     def legend(self) -> Text:
         """The key to the curves, in their markers and colours; a curve drawn exactly under
@@ -173,9 +171,8 @@ class Curves(PlotextPlot):
         self._hidden(shapes)
         if last:
             plt.xticks(epoch_ticks(last))
-        if values:
-            self._y_axis(min(values), max(values))
-        self._title()
+        self._range = (min(values), max(values)) if values else None
+        self._sized = None  # the y ticks and the title are chosen for the size when drawn
         self.refresh()
         self.post_message(self.Drawn())
 
@@ -217,6 +214,11 @@ class Curves(PlotextPlot):
         key = (self._drawn, self.metric, self.size, self.app.theme)
         if self._built is not None and self._built[0] == key:
             return self._built[1]
+        if self._sized != self.size:
+            self._sized = self.size
+            if self._range is not None:
+                self._y_axis(*self._range)
+            self._title()
         try:
             built = super().render()
         except Exception as err:  # noqa: BLE001 - a plot that cannot be built is a note, not a crash

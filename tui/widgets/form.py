@@ -136,6 +136,7 @@ class HyperparameterForm(VerticalScroll):
             if spec.name in config:
                 self._set(spec, config[spec.name])
         self._lock(True)
+        self.validate()
         note = Text(f"Settings of {path.name} (read-only).", style="bold")
         self.query_one("#preset-note", Static).update(note)
 
@@ -192,7 +193,10 @@ class HyperparameterForm(VerticalScroll):
             preset.clear()
         # The blank box says what the fields hold: the spec's settings, or an edit of them.
         spec = self.config is not None and self.config == self.config_class()
-        preset.prompt = "preset: spec settings" if spec else "preset: none (edited)"
+        if preset.disabled:
+            preset.prompt = "preset: none (a run's own)"
+        else:
+            preset.prompt = "preset: spec settings" if spec else "preset: none (edited)"
         self.post_message(self.Changed(self.config, self.problems))
 
     def on_mount(self) -> None:
