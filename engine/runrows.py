@@ -29,7 +29,7 @@ from linclf.engine.rowcache import RowCache, sources
 from linclf.engine.runfilter import ANY, BOOL, NUMBER, TAGS, TEXT
 from linclf.engine.runs import FORMAT
 from linclf.engine.runwatch import MARKERS
-from linclf.engine.train import EpochStats
+from linclf.engine.records import EpochStats
 
 
 @dataclass(frozen=True)
