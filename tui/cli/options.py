@@ -39,13 +39,19 @@ SchedulerOption = Annotated[
 ]
 
 
-def writable_folder(folder: Path) -> Path:
-    """Create an output folder (--out) and prove that a file can be written in it, before a
-    long command starts work it could not save. An OSError names the folder itself, for the
-    error table (tui/cli/errors.py): a file in its place, no permission, a name too long."""
+def writable_folder(folder: Path, create: bool = True) -> Path:
+    """Prove that an output folder (--out) can take files before a long command starts work it
+    could not save: create it and write a file in it, or (create=False, for a command that
+    must write nothing when its input is refused) write a file in its nearest existing
+    ancestor. An OSError names the folder itself, for the error table (tui/cli/errors.py): a
+    file in its place, no permission, a name too long."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+        probe = folder
+        while not create and not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        with tempfile.TemporaryFile(dir=probe):
             pass
     except OSError as error:
         raise OSError(error.errno, error.strerror, str(folder)) from None

@@ -100,7 +100,9 @@ def train(
 
     config = TrainConfig(**values)
     config.validate()
-    writable_folder(out)  # an --out that cannot be used is bad usage (2), as for search, report
+    # an --out that cannot be used is bad usage (2), as for search and report; nothing is
+    # created before the data is known to load
+    writable_folder(out, create=False)
     treat_dead_terminal_as_hangup()
     human = sys.stderr if as_json else sys.stdout
     # The plot process starts first: it imports matplotlib on the other core while this one
