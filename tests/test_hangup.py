@@ -90,11 +90,27 @@ def expect_clean(app: PtyApp, since: float, signum: int) -> None:
     assert not outcome.leftovers, f"left in the session: {outcome.leftovers}"
 
 
+def checks_running(data_dir: Path) -> list[int]:
+    """linclf check processes on data_dir: each is in a session of its own, not the app's."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline", "status"]):
+        cmdline = " ".join(proc.info["cmdline"] or ())
+        if "check --json" in cmdline and str(data_dir) in cmdline:
+            if proc.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append(proc.info["pid"])
+    return found
+
+
 @pytest.mark.parametrize("state", list(STEPS))
 def test_hangup_ends_app_and_saves(tmp_path: Path, real_data_dir: Path, state: str) -> None:
     with PtyApp(command(tmp_path, real_data_dir), size=(100, 30)) as app:
         bring_to(app, state)
+        if state == "checking":
+            assert checks_running(real_data_dir)
         expect_clean(app, app.hangup(), signal.SIGHUP)
+    assert not checks_running(real_data_dir), "the gradient check outlived the app"
     assert_goes_on_then_stop(tmp_path, state)
 
 

@@ -147,9 +147,5 @@ async def test_check_in_progress_ends_with_the_app(tiny_data_dir, tmp_path):
     async with app.run_test() as pilot:
         await pilot.press("c")
         await wait_for(pilot, lambda: app.check_process.process is not None)
-        pid = app.check_process.process.pid
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    stat = Path(f"/proc/{pid}/stat")
-    assert not stat.exists() or stat.read_text().split(") ")[1].startswith("Z")
+    # Killed as the app ended, long before torch is even imported.
+    assert app.check_process.process.wait(timeout=60) == -signal.SIGKILL
