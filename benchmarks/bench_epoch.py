@@ -30,8 +30,8 @@ from procs import DEFAULT_DATA, machine_line
 from threadpoolctl import threadpool_limits
 
 from linclf.engine.config import TrainConfig
-from linclf.engine.data import DTYPES, load_splits
-from linclf.engine.train import Training
+from linclf.engine.data.splits import DTYPES, load_splits
+from linclf.engine.training.train import Training
 
 
 def timed(fn, repeat: int, clock=time.thread_time) -> tuple[list[float], list[float]]:

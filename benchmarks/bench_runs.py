@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from runstore import fixed_history, write_run  # noqa: E402
 
-from linclf.engine import notes  # noqa: E402
+from linclf.engine.insight import notes  # noqa: E402
 from linclf.engine.config import TrainConfig  # noqa: E402
 
 

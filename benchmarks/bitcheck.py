@@ -85,10 +85,10 @@ def _test_matrix(test):
 def record(args) -> None:
     from threadpoolctl import threadpool_limits
 
-    from linclf.engine.blas import set_blas_threads
     from linclf.engine.config import TrainConfig
-    from linclf.engine.recording import load_data, train_and_record
-    from linclf.engine.train import evaluate, score_test
+    from linclf.engine.training.blas import set_blas_threads
+    from linclf.engine.training.recording import load_data, train_and_record
+    from linclf.engine.training.train import evaluate, score_test
 
     set_blas_threads(1)  # as `linclf train` sets it where it starts
 

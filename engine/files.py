@@ -1,5 +1,5 @@
 """Writing files so that a reader or a crash never sees half of one, JSON without NaN, and
-reading files that someone else wrote without trusting them (engine/npzread.py reads weights).
+reading files that someone else wrote without trusting them (engine/store/npzread.py reads weights).
 
 A run folder or a results file may be written by anyone: any of its names may be a FIFO (an
 open() or read() that never returns), a link to /dev/zero (endless), or simply huge. Every

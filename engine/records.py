@@ -1,6 +1,6 @@
 """What a run produces, as plain records: the figures of one epoch and the test set scored
-once. Below both the trainer (engine/train.py), which makes them, and the run store
-(engine/runs.py, engine/runread.py), which writes and reads them."""
+once. Below both the trainer (engine/training/train.py), which makes them, and the run store
+(engine/store/runs.py, engine/store/runread.py), which writes and reads them."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from linclf.engine.blas import set_blas_threads
+from linclf.engine.training.blas import set_blas_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_ARCHIVE = ROOT.parent / "shared" / "Datasets" / "cifar-10-python.tar.gz"
@@ -53,7 +53,7 @@ def make_data_dir(folder: Path, n: int = 200) -> Path:
 
 def pytest_configure(config) -> None:
     """The test process trains and scores like any process of linclf: one BLAS thread, set
-    where it starts (engine/blas.py)."""
+    where it starts (engine/training/blas.py)."""
     set_blas_threads(1)
 
 
@@ -86,7 +86,7 @@ def tiny_data_dir(tiny_data_source, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def real_data_dir() -> Path:
     """The real CIFAR-10 folder (unpacked from the shared archive on first use)."""
-    from linclf.engine import archive
+    from linclf.engine.data import archive
 
     candidates = [os.environ.get("LINCLF_DATA"), ROOT / "Datasets" / "cifar-10-batches-py"]
     for candidate in candidates:
@@ -106,7 +106,7 @@ def real_data_dir() -> Path:
 @pytest.fixture(scope="session")
 def real_archive() -> Path:
     """The CIFAR-10 archive: the one in Datasets/ (CI copies it there), else the shared one."""
-    from linclf.engine import archive
+    from linclf.engine.data import archive
 
     for candidate in (ROOT / "Datasets" / archive.ARCHIVE_NAME, SHARED_ARCHIVE):
         if candidate.is_file():
@@ -118,7 +118,7 @@ def real_archive() -> Path:
 
 @pytest.fixture(scope="session")
 def real_splits(real_data_dir):
-    from linclf.engine.data import load_splits
+    from linclf.engine.data.splits import load_splits
 
     return load_splits(real_data_dir)
 

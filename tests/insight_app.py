@@ -17,9 +17,9 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher, Static
 
-from linclf.engine import export, runrows
-from linclf.engine.runfilter import matches_all
-from linclf.engine.runread import read_history
+from linclf.engine.insight import export, runrows
+from linclf.engine.insight.runfilter import matches_all
+from linclf.engine.store.runread import read_history
 from linclf.tui.widgets.filterbar import FilterBar
 from linclf.tui.widgets.hparams import HParamsView
 from linclf.tui.widgets.trend import TrendPlot

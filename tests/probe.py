@@ -61,8 +61,8 @@ def same(a: object, b: object) -> bool:
 
 
 def _reader(mode: str):
-    from linclf.engine import unpickle
-    from linclf.engine.batchfile import read_batch
+    from linclf.engine.data import unpickle
+    from linclf.engine.data.batchfile import read_batch
     from linclf.engine.errors import DataError
 
     def summary(path):

@@ -1,4 +1,4 @@
-"""Run folders for tests: written by hand in format 2 (as engine/runs.py writes them), so a
+"""Run folders for tests: written by hand in format 2 (as engine/store/runs.py writes them), so a
 test can choose every field, including the ones a real writer never gets wrong."""
 
 from __future__ import annotations

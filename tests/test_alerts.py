@@ -3,8 +3,8 @@ import math
 
 from runstore import fixed_history
 
-from linclf.engine import alerts as al
 from linclf.engine import status as st
+from linclf.engine.insight import alerts as al
 
 
 def with_val_loss(values):

@@ -32,7 +32,7 @@ def test_only_the_linclf_names_are_importable(tmp_path, where):
     for bare in ("engine", "tui"):
         done = _python(f"import {bare}", cwd)
         assert done.returncode != 0 and "Error" in done.stderr
-    done = _python("import linclf.engine.train, linclf.tui.cli; print('ok')", cwd)
+    done = _python("import linclf.engine.training.train, linclf.tui.cli; print('ok')", cwd)
     assert done.stdout.strip() == "ok", done.stderr
 
 
@@ -172,7 +172,9 @@ def test_the_wheel_holds_only_the_linclf_package(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/")[0] for name in names}
     assert tops == {"linclf", "linclf-0.1.0.dist-info"}
-    assert {"linclf/__main__.py", "linclf/tui/app.tcss", "linclf/engine/train.py"} <= set(names)
+    assert {"linclf/__main__.py", "linclf/tui/app.tcss", "linclf/engine/training/train.py"} <= set(
+        names
+    )
     sources = {
         p.relative_to(ROOT).as_posix() for d in ("engine", "tui") for p in (ROOT / d).rglob("*.py")
     }

@@ -15,8 +15,8 @@ import pytest
 from conftest import batch_dict, write_batch
 from sandbox import CHILD, run_unpack_child
 
-from linclf.engine import archive, download
-from linclf.engine.batchfile import BATCH_DIR, BATCH_FILES, read_batch
+from linclf.engine.data import archive, download
+from linclf.engine.data.batchfile import BATCH_DIR, BATCH_FILES, read_batch
 from linclf.engine.errors import DataError, MissingData
 
 OFFLINE = "file:///nonexistent/cifar-10-python.tar.gz"

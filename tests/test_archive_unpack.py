@@ -15,7 +15,7 @@ import crafted
 import pytest
 from sandbox import run_unpack_child
 
-from linclf.engine import archive
+from linclf.engine.data import archive
 from linclf.engine.errors import DataError
 
 BATCH_DIR = "cifar-10-batches-py"

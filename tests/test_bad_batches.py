@@ -12,8 +12,8 @@ from conftest import RunsCode, batch_dict, one_line, train_cli, write_batch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linclf.engine import unpickle
-from linclf.engine.data import read_batch
+from linclf.engine.data import unpickle
+from linclf.engine.data.splits import read_batch
 from linclf.engine.errors import DataError
 
 

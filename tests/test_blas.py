@@ -10,9 +10,9 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from linclf.engine.config import TrainConfig
-from linclf.engine.data import load_splits
-from linclf.engine.executor import LocalPool
-from linclf.engine.train import Training
+from linclf.engine.data.splits import load_splits
+from linclf.engine.training.executor import LocalPool
+from linclf.engine.training.train import Training
 from linclf.tui.cli import main
 
 
@@ -31,7 +31,8 @@ def two_blas_threads():
 
 
 def test_training_leaves_the_process_blas_threads_alone(tiny_data_dir, two_blas_threads):
-    """Library code never sets the count (engine/blas.py): interleaved runs, one ending while
+    """Library code never sets the count (engine/training/blas.py): interleaved runs, one ending
+    while
     the other trains on (as the report's steps run), all see the process's count, and leave
     it as it was."""
     data = load_splits(tiny_data_dir)

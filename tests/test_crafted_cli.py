@@ -17,10 +17,10 @@ import pytest
 from conftest import ROOT
 from hostilestore import CLIPBOARD, TITLE
 
-from linclf.engine import search as grid_search
 from linclf.engine.config import TrainConfig
-from linclf.engine.results import encode_line, result_fields
+from linclf.engine.store.results import encode_line, result_fields
 from linclf.engine.text import printable
+from linclf.engine.training import search as grid_search
 from linclf.tui.cli.errors import describe
 
 

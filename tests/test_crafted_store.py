@@ -16,9 +16,9 @@ import craftedstore
 import pytest
 from runstore import fixed_history, write_run
 
-from linclf.engine import historytail, runwatch
 from linclf.engine import status as st
-from linclf.engine.runread import MAX_FILE_BYTES
+from linclf.engine.store import historytail, runwatch
+from linclf.engine.store.runread import MAX_FILE_BYTES
 
 TESTS = Path(__file__).resolve().parent
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from linclf.engine import executor as executors
+from linclf.engine.training import executor as executors
 from linclf.tui.cli import main
 
 pytest.importorskip("distributed")

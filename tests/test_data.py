@@ -3,9 +3,9 @@ import pickle
 import numpy as np
 import pytest
 
-from linclf.engine import data as data_module
-from linclf.engine.augment import flip_indices, shift_indices
-from linclf.engine.data import D, load_batch, load_splits, read_batch
+from linclf.engine.data import splits as data_module
+from linclf.engine.data.splits import D, load_batch, load_splits, read_batch
+from linclf.engine.training.augment import flip_indices, shift_indices
 
 
 def test_load_batch_shapes_types_and_range(tiny_data_dir):

@@ -10,7 +10,7 @@ import threading
 import pytest
 from archives import archive_of_folder
 
-from linclf.engine import archive, download
+from linclf.engine.data import archive, download
 from linclf.tui.cli import main
 
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from linclf.engine.config import TrainConfig
-from linclf.engine.data import load_splits
+from linclf.engine.data.splits import load_splits
 from linclf.engine.records import DIVERGED_LOSS
-from linclf.engine.train import Training
+from linclf.engine.training.train import Training
 from linclf.tui.cli import main
 
 

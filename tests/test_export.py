@@ -6,8 +6,8 @@ import math
 import pytest
 from runstore import fixed_history
 
-from linclf.engine import curveplot, export
 from linclf.engine.config import TrainConfig
+from linclf.engine.insight import curveplot, export
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from linclf.engine import download
+from linclf.engine.data import download
 from linclf.engine.errors import DataError
 from linclf.tui.cli import main
 

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from linclf.engine import gradcheck, model
+from linclf.engine.training import gradcheck, model
 from linclf.tui.cli import main
 
 correct_backward = model.backward_pass
@@ -40,7 +40,7 @@ def test_every_case_passes_on_the_real_engine(inputs):
 
 @pytest.mark.slow
 def test_real_data_inputs_pass(real_data_dir):
-    from linclf.engine.data import training_sample
+    from linclf.engine.data.splits import training_sample
 
     X, y = training_sample(real_data_dir, 100)
     assert all(r.passed for r in gradcheck.run_checks(X, y))
@@ -94,7 +94,7 @@ def test_check_json_matches_the_table(capsys):
 
 
 def test_check_exit_codes(capsys, monkeypatch, tmp_path):
-    monkeypatch.setattr("linclf.engine.gradcheck.model.backward_pass", missing_two_on_lam)
+    monkeypatch.setattr("linclf.engine.training.gradcheck.model.backward_pass", missing_two_on_lam)
     assert main(["check", "--synthetic", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["passed"] is False
     monkeypatch.undo()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from linclf.engine import search as grid_search
 from linclf.engine.config import TrainConfig
+from linclf.engine.training import search as grid_search
 
 
 def test_a_value_given_twice_runs_once():

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from linclf.engine import hparams
-from linclf.engine.runrows import RunRow
+from linclf.engine.insight import hparams
+from linclf.engine.insight.runrows import RunRow
 
 
 def row(metric=0.4, **config) -> RunRow:

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from linclf.engine.data import Split
-from linclf.engine.model import (
+from linclf.engine.data.splits import Split
+from linclf.engine.training.model import (
     SAMPLE_MAJOR_MAX,
     backward_pass,
     compute_accuracy,
@@ -17,7 +17,7 @@ from linclf.engine.model import (
     sigmoid,
     softmax,
 )
-from linclf.engine.train import split_scores
+from linclf.engine.training.train import split_scores
 
 
 def test_softmax_is_stable_for_huge_scores():

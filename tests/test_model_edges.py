@@ -1,15 +1,15 @@
 """The model's edges the equations leave open: buffer layouts at the size boundary, results
 written into a given buffer, the sigmoid head's hand-checked figures, clipped logarithms and
 the class templates. Written against mutation testing: each test pins a behaviour that a
-one-token change of engine/model.py breaks."""
+one-token change of engine/training/model.py breaks."""
 
 import warnings
 
 import numpy as np
 import pytest
 
-from linclf.engine.data import PixelSplit
-from linclf.engine.model import (
+from linclf.engine.data.splits import PixelSplit
+from linclf.engine.training.model import (
     SAMPLE_MAJOR_MAX,
     apply_network,
     class_templates,
@@ -24,7 +24,7 @@ from linclf.engine.model import (
     sigmoid,
     softmax,
 )
-from linclf.engine.train import score_test
+from linclf.engine.training.train import score_test
 
 
 def _net(rng, K=4, d=6):

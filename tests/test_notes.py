@@ -5,8 +5,8 @@ import os
 import pytest
 from runstore import fixed_history, write_run
 
-from linclf.engine import notes
 from linclf.engine.errors import RunDirError, UsageError
+from linclf.engine.insight import notes
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from linclf.engine.model import class_templates
-from linclf.engine.plots import templates_png
-from linclf.engine.runread import load_run
+from linclf.engine.store.runread import load_run
+from linclf.engine.training.model import class_templates
+from linclf.engine.training.plots import templates_png
 
 PNGS = {"curves.png", "templates.png", "histograms.png"}
 

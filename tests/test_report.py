@@ -117,8 +117,8 @@ def test_html_has_the_same_sections_and_images(quick_report):
 def test_a_table_cell_equals_a_direct_engine_run(quick_report):
     """Exercise 1's λ = 0, η = 0.001 row is the run `Training` gives for the same config."""
     from linclf.engine.config import TrainConfig
-    from linclf.engine.data import load_splits
-    from linclf.engine.train import Training, score_test
+    from linclf.engine.data.splits import load_splits
+    from linclf.engine.training.train import Training, score_test
 
     data = load_splits(quick_report.parent / "cifar-10-batches-py")
     training = Training(data, TrainConfig(n_epochs=3, seed=3))

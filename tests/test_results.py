@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from conftest import ROOT
 
-from linclf.engine import search as grid_search
 from linclf.engine.config import TrainConfig
 from linclf.engine.errors import UsageError
-from linclf.engine.results import ResultsFile, read_results, result_fields
+from linclf.engine.store.results import ResultsFile, read_results, result_fields
+from linclf.engine.training import search as grid_search
 
 BASE = TrainConfig(n_epochs=2, n_batch=50)
 CONFIGS = grid_search.grid(BASE, {"lam": [0.0, 0.1, 0.5]})

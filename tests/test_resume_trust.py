@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from craftedstore import npz_bomb
 
-from linclf.engine import search as grid_search
+from linclf.engine.training import search as grid_search
 from linclf.tui.cli import main
 
 

@@ -7,7 +7,7 @@ import math
 import pytest
 from runstore import append_epochs, fixed_history, write_run
 
-from linclf.engine import notes, rowcache, runrows
+from linclf.engine.insight import notes, rowcache, runrows
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from linclf.engine.runfilter import (
+from linclf.engine.insight.runfilter import (
     ANY,
     BOOL,
     NUMBER,

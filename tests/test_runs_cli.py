@@ -19,8 +19,8 @@ import pytest
 from conftest import ROOT
 from runstore import fixed_history, write_run
 
-from linclf.engine import runrows
 from linclf.engine.config import TrainConfig, config_fields
+from linclf.engine.insight import runrows
 from linclf.tui.cli import main
 
 ESCAPES = ("\x1b", "\x07", "\x9b", "\x9d")

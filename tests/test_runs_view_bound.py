@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from runstore import fixed_history, write_run
 
-from linclf.engine import runwatch
+from linclf.engine.store import runwatch
 from linclf.tui.app import LinclfApp
 from linclf.tui.widgets.line import Line
 

@@ -14,11 +14,11 @@ import pytest
 from conftest import ROOT
 from runstore import append_epochs, fixed_history, write_run
 
-from linclf.engine import runread, runwatch
-from linclf.engine import search as grid_search
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
-from linclf.engine.searchread import SearchWatch
+from linclf.engine.store import runread, runwatch
+from linclf.engine.store.searchread import SearchWatch
+from linclf.engine.training import search as grid_search
 
 NOW = time.time()
 

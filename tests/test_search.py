@@ -5,9 +5,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from conftest import interrupt_linclf
 
-import linclf.engine.data
-from linclf.engine import search as grid_search
+import linclf.engine.data.splits
 from linclf.engine.config import TrainConfig
+from linclf.engine.training import search as grid_search
 from linclf.tui.cli import main
 
 BASE = TrainConfig(n_epochs=2, n_batch=50)
@@ -50,19 +50,19 @@ def test_selection_never_reads_the_test_set(tiny_data_dir, tmp_path, monkeypatch
     # A test batch that cannot be read at all: selection must not notice it.
     (tiny_data_dir / "test_batch").write_bytes(b"not a batch")
     read = []
-    real_read = linclf.engine.data.read_batch
+    real_read = linclf.engine.data.splits.read_batch
 
     def recording_read(path):
         read.append(path.name)
         return real_read(path)
 
-    monkeypatch.setattr(linclf.engine.data, "read_batch", recording_read)
+    monkeypatch.setattr(linclf.engine.data.splits, "read_batch", recording_read)
     configs = grid_search.grid(BASE, {"lam": [0.0, 1.0], "eta": [0.001, 0.05]})
     with ThreadPoolExecutor(2) as executor:
         rows = grid_search.search(configs, tiny_data_dir, executor, tmp_path / "r.csv")
     assert all(r["status"] == "completed" for r in rows)
     assert "test_batch" not in read
-    with pytest.raises(linclf.engine.data.DataError, match="test_batch"):
+    with pytest.raises(linclf.engine.data.splits.DataError, match="test_batch"):
         grid_search.evaluate_choice(grid_search.best(rows), tiny_data_dir)  # only here
 
 

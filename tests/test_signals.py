@@ -16,9 +16,9 @@ import time
 import pytest
 from procs import ROOT, Command
 
-from linclf.engine import search as grid_search
 from linclf.engine.config import TrainConfig
-from linclf.engine.results import result_fields
+from linclf.engine.store.results import result_fields
+from linclf.engine.training import search as grid_search
 
 pytestmark = pytest.mark.slow  # real subprocesses that train, search and report
 

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from linclf.engine import smoothing as sm
+from linclf.engine.insight import smoothing as sm
 
 
 def test_ema_off_gives_the_values_back_and_keeps_the_raw_list():

@@ -3,11 +3,11 @@ import warnings
 import numpy as np
 import pytest
 
-from linclf.engine import model
 from linclf.engine.config import TrainConfig
-from linclf.engine.data import load_splits
+from linclf.engine.data.splits import load_splits
 from linclf.engine.errors import ConfigError
-from linclf.engine.train import Training, score_test
+from linclf.engine.training import model
+from linclf.engine.training.train import Training, score_test
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_stop_mid_epoch_restores_the_last_finished_epoch(tiny, monkeypatch):
             snapshots["end_of_epoch_1"] = {k: v.copy() for k, v in training.net.items()}
         return result
 
-    monkeypatch.setattr("linclf.engine.train.descend", counting_descend)
+    monkeypatch.setattr("linclf.engine.training.train.descend", counting_descend)
     training.run()
     assert training.status == "stopped" and [s.epoch for s in training.history] == [1]
     finished = snapshots["end_of_epoch_1"]

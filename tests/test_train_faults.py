@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import ROOT, one_line, train_cli
 
-from linclf.engine.runread import load_run
+from linclf.engine.store.runread import load_run
 
 
 def test_diverging_run_is_marked_without_warning_spam(tiny_data_source, tmp_path):
@@ -39,7 +39,7 @@ def test_unwritable_outputs_is_one_line(tiny_data_source, tmp_path, capsys):
 def test_disk_full_while_saving_leaves_nothing_half_written(
     tiny_data_source, tmp_path, capsys, monkeypatch
 ):
-    import linclf.engine.runs
+    import linclf.engine.store.runs
 
     real_fdopen = os.fdopen
 
@@ -62,7 +62,7 @@ def test_disk_full_while_saving_leaves_nothing_half_written(
         name = os.readlink(f"/proc/self/fd/{fd}")
         return FullDisk(handle) if "weights.npz" in name else handle
 
-    monkeypatch.setattr(linclf.engine.runs.os, "fdopen", fdopen)
+    monkeypatch.setattr(linclf.engine.store.runs.os, "fdopen", fdopen)
     assert train_cli(tiny_data_source, tmp_path / "out") == 1
     assert "No space left on device" in one_line(capsys.readouterr().err)
     (run_dir,) = (tmp_path / "out").iterdir()

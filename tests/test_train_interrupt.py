@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, batch_dict, interrupt_linclf, make_data_dir, write_batch
 
-from linclf.engine.runread import load_run
+from linclf.engine.store.runread import load_run
 
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -2,7 +2,7 @@
 synthetic splits: the order of the random draws, every mini-batch (the last one short), the
 learning-rate schedule, the end-of-epoch figures, stopping, restoring and divergence.
 Written against mutation testing: each test pins a behaviour a one-token change of the loop
-in engine/train.py breaks."""
+in engine/training/train.py breaks."""
 
 import warnings
 
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from linclf.engine import status as st
-from linclf.engine.augment import flip_indices, shift_indices
 from linclf.engine.config import TrainConfig
-from linclf.engine.data import PixelSplit, Split, Splits
-from linclf.engine.train import Training, evaluate, score_test
+from linclf.engine.data.splits import PixelSplit, Split, Splits
+from linclf.engine.training.augment import flip_indices, shift_indices
+from linclf.engine.training.train import Training, evaluate, score_test
 
 K = 10
 
@@ -166,7 +166,7 @@ def test_stats_net_holds_the_parameters_each_yielded_epoch_describes():
 
 def _stop_at(training, monkeypatch, call, **stop):
     """Make the call-th mini-batch step of the run ask it to stop."""
-    import linclf.engine.train as train_module
+    import linclf.engine.training.train as train_module
 
     calls = []
     real = train_module.descend
@@ -242,7 +242,7 @@ def test_nan_in_the_first_epoch_is_divergence_and_keeps_the_initial_parameters()
 def test_a_poisoned_epoch_is_recorded_then_dropped(monkeypatch, n_epochs):
     """Epoch 3 ends with an infinite weight: the run records epoch 3 as diverged, ends, and
     keeps epoch 2's parameters (those of a two-epoch run)."""
-    import linclf.engine.train as train_module
+    import linclf.engine.training.train as train_module
 
     data = synthetic(n_train=60)
     config = TrainConfig(eta=0.05, n_batch=20, n_epochs=n_epochs)

@@ -18,7 +18,7 @@ from test_tui import make_app, set_field, shown, wait_for
 from textual.widgets import DataTable
 
 from linclf.engine.config import TrainConfig
-from linclf.engine.runread import load_run
+from linclf.engine.store.runread import load_run
 from linclf.tui.launch import train_argv
 from linclf.tui.widgets.confirm import Confirm
 

@@ -10,7 +10,7 @@ from test_tui import wait_for
 from textual.widgets import Input, Select
 
 from linclf.engine.config import TrainConfig
-from linclf.engine.gradcheck import CheckResult
+from linclf.engine.training.gradcheck import CheckResult
 from linclf.tui.app import LinclfApp
 from linclf.tui.widgets.gradcheck import GradcheckPanel
 

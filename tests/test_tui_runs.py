@@ -16,9 +16,9 @@ from conftest import ROOT
 from runstore import append_epochs, fixed_history, write_run
 from test_tui import quiet_system, shown, wait_for
 
-from linclf.engine import search as grid_search
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
+from linclf.engine.training import search as grid_search
 from linclf.tui.app import LinclfApp
 from linclf.tui.widgets.curves import Curves
 from linclf.tui.widgets.epochs import EpochTable
@@ -279,7 +279,7 @@ async def test_all_ten_templates_fit_80x24_and_follow_the_weights(tmp_path):
         lines = str(view.render()).splitlines()
         assert len(lines) <= view.size.height
         assert max(len(line) for line in lines) <= view.size.width
-        from linclf.engine.data import CLASS_NAMES
+        from linclf.engine.data.splits import CLASS_NAMES
 
         text = "\n".join(lines)
         assert all(name[:8] in text for name in CLASS_NAMES)

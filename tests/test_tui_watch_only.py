@@ -14,9 +14,9 @@ from screen import screen_text
 from test_tui import wait_for
 from tmuxharness import TmuxApp
 
-from linclf.engine import search as grid_search
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
+from linclf.engine.training import search as grid_search
 from linclf.tui.app import LinclfApp
 
 pytestmark = pytest.mark.timeout(180)

@@ -21,8 +21,8 @@ import pytest
 from conftest import batch_dict, write_batch
 from sandbox import GIB, run_probe
 
-from linclf.engine import unpickle
-from linclf.engine.batchfile import read_batch
+from linclf.engine.data import unpickle
+from linclf.engine.data.batchfile import read_batch
 from linclf.engine.errors import DataError
 
 # What each refusal says (after "<file>: "): the reason, not just that it failed.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from runstore import fixed_history, write_run
 
-from linclf.engine import runwatch
+from linclf.engine.store import runwatch
 from linclf.tui.app import LinclfApp
 from linclf.tui.messages import StoreChanged, WatchFailed
 from linclf.tui.watch import Watcher

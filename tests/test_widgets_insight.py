@@ -10,8 +10,8 @@ from runstore import fixed_history, write_run
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
-from linclf.engine import notes, runrows
 from linclf.engine.config import TrainConfig
+from linclf.engine.insight import notes, runrows
 from linclf.tui.widgets.filterbar import FilterBar
 from linclf.tui.widgets.hparams import HParamsView, ParamPlot
 from linclf.tui.widgets.noteedit import NoteEditor

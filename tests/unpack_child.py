@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from linclf.engine import archive
-from linclf.engine.batchfile import BATCH_FILES, read_batch
+from linclf.engine.data import archive
+from linclf.engine.data.batchfile import BATCH_FILES, read_batch
 from linclf.engine.errors import DataError
 
 

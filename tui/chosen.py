@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from linclf.engine import runread
-from linclf.engine.runwatch import signature
+from linclf.engine.store import runread
+from linclf.engine.store.runwatch import signature
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from textual.css.query import NoMatches
 from linclf.engine import format as fmt
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
-from linclf.engine.runwatch import RunSnap
+from linclf.engine.store.runwatch import RunSnap
 from linclf.tui.launch import Launcher, interrupt, log_tail
 from linclf.tui.widgets.confirm import Confirm
 from linclf.tui.widgets.runtable import RunsTable

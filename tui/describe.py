@@ -11,8 +11,8 @@ from rich.text import Text
 
 from linclf.engine import format as fmt
 from linclf.engine import status as st
-from linclf.engine.runread import disk_full
-from linclf.engine.runwatch import RunSnap, eta_seconds
+from linclf.engine.store.runread import disk_full
+from linclf.engine.store.runwatch import RunSnap, eta_seconds
 from linclf.engine.text import printable
 
 STATE_STYLES = {
@@ -87,7 +87,7 @@ def value_text(value) -> str:
 
 
 # One definition of a run's validation accuracy everywhere: its last epoch's, the figure a
-# search chooses on (engine/searchread.py, engine/search.py), headed VAL.
+# search chooses on (engine/store/searchread.py, engine/training/search.py), headed VAL.
 VAL = "last val"
 
 

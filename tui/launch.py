@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linclf.engine.config import TrainConfig, config_fields
-from linclf.engine.runread import CLOCK_SLACK, read_json, whole, writer_alive
+from linclf.engine.store.runread import CLOCK_SLACK, read_json, whole, writer_alive
 
 LOG_FOLDER = ".launched"  # under --out: one log file per run started from the app
 TAIL_BYTES = 4096
@@ -194,7 +194,7 @@ class CheckProcess:
     def run(self) -> tuple[list, str]:
         """Run the check to its end (in a worker thread): its results (CheckResult) and where
         its inputs came from. CheckFailure when it gave none (it failed, or was killed)."""
-        from linclf.engine.gradcheck import CheckResult
+        from linclf.engine.training.gradcheck import CheckResult
 
         self.process = subprocess.Popen(
             check_argv(self.data_dir),

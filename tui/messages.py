@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from textual.message import Message
 
-from linclf.engine.runwatch import RunSnap
+from linclf.engine.store.runwatch import RunSnap
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,7 +30,7 @@ class StoreChanged(Message):
     followed: RunSnap | None = None
     weights: Weights | None = None
     system: dict[str, str] = field(default_factory=dict)
-    left_out: int = 0  # folders under the root not looked at (engine/runwatch.py MAX_FOLDERS)
+    left_out: int = 0  # folders under the root not looked at (engine/store/runwatch.py MAX_FOLDERS)
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreChanged)

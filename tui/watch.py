@@ -1,4 +1,4 @@
-"""The app's eyes on the run store: a thread polls the run folders (engine/runwatch.py) and
+"""The app's eyes on the run store: a thread polls the run folders (engine/store/runwatch.py) and
 posts the whole picture to the app when anything in it changed (memray's live TUI pulls a
 snapshot at an interval in the same way). The app's own run is watched like any other."""
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 from textual.message import Message
 
-from linclf.engine.npzread import BadWeights, read_npz
-from linclf.engine.runwatch import RunSnap, RunStore
-from linclf.engine.searchread import SearchWatch
+from linclf.engine.store.npzread import BadWeights, read_npz
+from linclf.engine.store.runwatch import RunSnap, RunStore
+from linclf.engine.store.searchread import SearchWatch
 from linclf.engine.text import printable
 from linclf.tui.messages import StoreChanged, WatchFailed, Weights
 from linclf.tui.system import ProcessSampler

@@ -249,8 +249,8 @@ def _regularisation(doc, groups, histories, estimates, n_train: int, n_val: int)
 
 
 def _template_words(rough: list[np.ndarray], groups) -> str:
-    from linclf.engine.data import CLASS_NAMES
-    from linclf.engine.model import class_templates
+    from linclf.engine.data.splits import CLASS_NAMES
+    from linclf.engine.training.model import class_templates
 
     smooth = int(np.argmin([r.mean() for r in rough]))
     noisy = rough[0]

@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from linclf.engine import search
 from linclf.engine.config import TrainConfig
 from linclf.engine.report import evidence as ev
 from linclf.engine.report import grid_edge
@@ -15,6 +14,7 @@ from linclf.engine.report.document import Document
 from linclf.engine.report.experiments import Budget, Experiments, config_of, seeded
 from linclf.engine.report.final_model import final_model
 from linclf.engine.report.markup import plain
+from linclf.engine.training import search
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Which runs the report needs, with which budget, on which executor.
 
-Every run is one call of the worker entry point (engine/worker.py train_one) and a run folder
+Every run is one call of the worker entry point (engine/training/worker.py train_one) and a
+run folder
 under the report's runs/ folder. Training and every choice (a grid, the final model) see the
 validation set only: the test batch is never read in a worker. Runs are keyed by their
 configuration, so a configuration that several sections need (the spec's default setting is
@@ -83,8 +84,8 @@ class Experiments:
 
     def submit(self, configs: Sequence[TrainConfig]) -> None:
         """Start training every configuration not started yet, in the given order."""
-        from linclf.engine.search import trial_key
-        from linclf.engine.worker import train_one
+        from linclf.engine.training.search import trial_key
+        from linclf.engine.training.worker import train_one
 
         for config in configs:
             key = trial_key(config)
@@ -95,7 +96,7 @@ class Experiments:
 
     def results(self, configs: Sequence[TrainConfig], what: str) -> list[dict]:
         """The trained runs of configs (started now if not yet), in order."""
-        from linclf.engine.search import trial_key
+        from linclf.engine.training.search import trial_key
 
         self.submit(configs)
         keys = [trial_key(config) for config in configs]
@@ -112,7 +113,7 @@ class Experiments:
     def choose(self, configs: Sequence[TrainConfig], what: str) -> tuple[dict, list[dict]]:
         """The run with the highest validation accuracy (ties: lower validation cost; as
         `linclf search` chooses), and every run, in order."""
-        from linclf.engine.search import best
+        from linclf.engine.training.search import best
 
         results = self.results(configs, what)
         rows = [
@@ -147,8 +148,8 @@ class Experiments:
         """Any weights (W, b, mean, std: e.g. averaged ones) on the test set, normalised with
         their training statistics; one BLAS thread (set by `linclf report`), the workers have
         the cores."""
-        from linclf.engine.data import DTYPES, load_test
-        from linclf.engine.train import score_test
+        from linclf.engine.data.splits import DTYPES, load_test
+        from linclf.engine.training.train import score_test
 
         key = (model["mean"].tobytes(), model["std"].tobytes(), config.dtype)
         self.tested += 1
@@ -177,7 +178,7 @@ class Experiments:
 
     def sizes(self, config: TrainConfig) -> tuple[int, int]:
         """(training, validation) images of config's split, from the label counts."""
-        from linclf.engine.data import TRAIN_BATCHES
+        from linclf.engine.data.splits import TRAIN_BATCHES
 
         counts = [self._count(name) for name in TRAIN_BATCHES]
         if config.split == "spec":
@@ -185,7 +186,7 @@ class Experiments:
         return sum(counts) - config.n_val, config.n_val
 
     def _count(self, name: str) -> int:
-        from linclf.engine.data import read_batch
+        from linclf.engine.data.splits import read_batch
 
         if name not in self._labels:
             self._labels[name] = read_batch(Path(self.data_dir) / name)[1].size
@@ -204,8 +205,8 @@ class Experiments:
 
 def validation_accuracy(net: dict, config_dict: dict, data_dir: str) -> float:
     """Accuracy of net on the validation set of config_dict's split (runs in a worker)."""
-    from linclf.engine.recording import load_data
-    from linclf.engine.train import evaluate
+    from linclf.engine.training.recording import load_data
+    from linclf.engine.training.train import evaluate
 
     config = TrainConfig.from_dict(config_dict)
     return evaluate(net, load_data(data_dir, config, False).val, 0.0, config.head)[2]
@@ -213,8 +214,8 @@ def validation_accuracy(net: dict, config_dict: dict, data_dir: str) -> float:
 
 def training_scores(net: dict, config_dict: dict, data_dir: str):
     """net scored on the training set of config_dict's split (runs in a worker)."""
-    from linclf.engine.recording import load_data
-    from linclf.engine.train import score_test
+    from linclf.engine.training.recording import load_data
+    from linclf.engine.training.train import score_test
 
     config = TrainConfig.from_dict(config_dict)
     return score_test(net, load_data(data_dir, config, False).train, config.head)

@@ -11,10 +11,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from linclf.engine.data import CLASS_NAMES
-from linclf.engine.model import class_templates
+from linclf.engine.data.splits import CLASS_NAMES
 from linclf.engine.records import EpochStats
 from linclf.engine.report.document import TEXT_WIDTH_IN
+from linclf.engine.training.model import class_templates
 
 TITLE, LABEL, TICK, LEGEND = 9.5, 9, 8, 8
 TRAIN, VALIDATION = "tab:green", "tab:red"

@@ -15,7 +15,7 @@ def candidates(runs: list[dict]) -> list[tuple[str, dict]]:
     """Each seed's model; their weights averaged (one linear layer whose scores are the
     average of theirs); and that average made symmetric under a horizontal flip, (W + W F)/2
     with F the flip permutation, which scores an image and its mirror image alike."""
-    from linclf.engine.augment import flip_indices
+    from linclf.engine.training.augment import flip_indices
 
     models = [run["model"] for run in runs]
     average = {**models[0], **{k: np.mean([m[k] for m in models], axis=0) for k in ("W", "b")}}

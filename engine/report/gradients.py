@@ -12,7 +12,7 @@ UNIT_ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24}
 
 def _wrong_lambda_term(X, Y, P, net, lam, head="softmax"):
     """The backward pass with the λ term's factor 2 left out: the check must catch it."""
-    from linclf.engine.model import backward_pass
+    from linclf.engine.training.model import backward_pass
 
     grads = backward_pass(X, Y, P, net, lam, head)
     grads["W"] = grads["W"] - lam * net["W"]
@@ -23,8 +23,8 @@ def run_checks(data_dir: str) -> tuple[list, object]:
     """Every case of `linclf check` on the first training images, and the first regularised
     small case with a deliberately wrong backward pass. Runs in a worker, so torch loads
     there while the report's process draws figures."""
-    from linclf.engine import gradcheck
-    from linclf.engine.data import training_sample
+    from linclf.engine.data.splits import training_sample
+    from linclf.engine.training import gradcheck
 
     n = max(case.n for case in gradcheck.DEFAULT_CASES)
     X, y = training_sample(data_dir, n)
@@ -35,7 +35,7 @@ def run_checks(data_dir: str) -> tuple[list, object]:
 
 def gradient_check(doc: Document, checks, log) -> None:
     """The section, from the future of run_checks."""
-    from linclf.engine import gradcheck
+    from linclf.engine.training import gradcheck
 
     log("Gradient check…")
     results, wrong = checks.result()

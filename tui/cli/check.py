@@ -29,9 +29,10 @@ def check(
     for name, value in (("tol", tol), ("tol32", tol32)):
         if not (math.isfinite(value) and value > 0):
             raise UsageError(f"--{name} must be a positive number, got {value}")
-    from linclf.engine import archive, gradcheck
-    from linclf.engine.data import training_sample
+    from linclf.engine.data import archive
+    from linclf.engine.data.splits import training_sample
     from linclf.engine.errors import MissingData
+    from linclf.engine.training import gradcheck
 
     n = max(case.n for case in gradcheck.DEFAULT_CASES)
     source = "synthetic inputs"

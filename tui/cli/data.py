@@ -24,7 +24,7 @@ def fetch_with_progress(data_dir: Path | None) -> Path:
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TimeRemainingColumn
 
-    from linclf.engine import download
+    from linclf.engine.data import download
 
     progress = Progress(
         "[progress.description]{task.description}",
@@ -50,7 +50,7 @@ def fetch_with_progress(data_dir: Path | None) -> Path:
 
 def locate_data(data_dir: Path | None, interactive: bool) -> Path:
     """The data folder; on a terminal, offer to fetch it when it is missing."""
-    from linclf.engine import archive
+    from linclf.engine.data import archive
     from linclf.engine.errors import MissingData
 
     try:
@@ -73,6 +73,6 @@ def fetch(data_dir: DataDirOption = None) -> None:
 @app.command("where")
 def where(data_dir: DataDirOption = None) -> None:
     """Print the data folder linclf would read (unpacking the archive if needed)."""
-    from linclf.engine import archive
+    from linclf.engine.data import archive
 
     typer.echo(archive.locate(data_dir))

@@ -34,11 +34,11 @@ def report(
     data_dir: DataDirOption = None,
 ) -> None:
     """Run every experiment of the spec and write the report as PDF, Markdown and HTML."""
-    from linclf.engine import archive
-    from linclf.engine.blas import set_blas_threads
-    from linclf.engine.executor import executor_for
+    from linclf.engine.data import archive
     from linclf.engine.report import Report
     from linclf.engine.text import printable
+    from linclf.engine.training.blas import set_blas_threads
+    from linclf.engine.training.executor import executor_for
 
     treat_dead_terminal_as_hangup()
     if seed < 0:
@@ -50,7 +50,7 @@ def report(
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
     writable_folder(out)
     folder = archive.locate(data_dir)
-    set_blas_threads(1)  # once, for this process (engine/blas.py)
+    set_blas_threads(1)  # once, for this process (engine/training/blas.py)
     started = time.perf_counter()
 
     def log(message: str) -> None:

@@ -39,8 +39,8 @@ def _run_folder(out: Path, name: str) -> Path:
     """The run folder a person named: a path (as given, or under --out), else the one folder
     under --out with that name."""
     from linclf.engine.errors import UsageError
-    from linclf.engine.runrows import find_runs
-    from linclf.engine.runwatch import MARKERS
+    from linclf.engine.insight.runrows import find_runs
+    from linclf.engine.store.runwatch import MARKERS
 
     for path in (Path(name), out / name):
         if path.is_dir() and any((path / marker).exists() for marker in MARKERS):
@@ -55,7 +55,7 @@ def _run_folder(out: Path, name: str) -> Path:
 
 
 def _annotate(out: Path, note, tag, untag) -> None:
-    from linclf.engine import notes
+    from linclf.engine.insight import notes
     from linclf.engine.text import printable
 
     for pair, change in ((note, notes.set_note), (tag, notes.add_tags), (untag, notes.remove_tags)):
@@ -79,7 +79,7 @@ def _fit(rows, cols, width: int) -> tuple[list, list]:
     """The columns a terminal of this width shows in full, most telling first: the run, then
     those that differ between the rows (its figures and marks before the config), then the
     rest, as many as fit; and the columns left out."""
-    from linclf.engine import runcells, runrows
+    from linclf.engine.insight import runcells, runrows
     from linclf.engine.text import printable
 
     def natural(column) -> int:
@@ -112,8 +112,8 @@ def _rich_table(rows, cols) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from linclf.engine import runcells
-    from linclf.engine.runfilter import NUMBER
+    from linclf.engine.insight import runcells
+    from linclf.engine.insight.runfilter import NUMBER
     from linclf.engine.text import printable
 
     console = Console(highlight=False)
@@ -189,9 +189,9 @@ def runs(
     """List every run under --out: status, epochs, every config field, the last epoch's
     accuracies and costs, the best validation accuracy, alerts, tags and note. With --note,
     --tag or --untag, change a run's note or tags instead."""
-    from linclf.engine import runcells, runrows
     from linclf.engine.errors import UsageError
-    from linclf.engine.runfilter import matches_all, parse_all
+    from linclf.engine.insight import runcells, runrows
+    from linclf.engine.insight.runfilter import matches_all, parse_all
 
     if not out.is_dir():
         raise UsageError(f"{out}: {'not a folder' if out.exists() else 'no such folder'}")

@@ -80,11 +80,11 @@ def search(
     Comma-separated values make a grid (every combination is a trial). The chosen trial is
     the one with the best validation accuracy; only its model meets the test set.
     """
-    from linclf.engine import archive
-    from linclf.engine import search as grid_search
-    from linclf.engine.blas import set_blas_threads
     from linclf.engine.config import TrainConfig
-    from linclf.engine.executor import executor_for
+    from linclf.engine.data import archive
+    from linclf.engine.training import search as grid_search
+    from linclf.engine.training.blas import set_blas_threads
+    from linclf.engine.training.executor import executor_for
 
     treat_dead_terminal_as_hangup()
     configs = grid_search.grid(TrainConfig(), values)
@@ -101,7 +101,7 @@ def search(
             f"{csv_path}: a search is there; pass --resume to continue it or --out for a new one"
         )
     folder = archive.locate(data_dir)
-    set_blas_threads(1)  # once, for this process (engine/blas.py)
+    set_blas_threads(1)  # once, for this process (engine/training/blas.py)
     human = sys.stderr if as_json else sys.stdout
     rows: list[dict] = []
     live = None
@@ -157,9 +157,9 @@ def evaluate_chosen(
 ) -> None:
     """Choose on validation, evaluate the test set once, write best.json."""
     from linclf.engine import format as fmt
-    from linclf.engine import search as grid_search
     from linclf.engine.files import atomic_write, to_json
     from linclf.engine.text import printable
+    from linclf.engine.training import search as grid_search
 
     chosen = grid_search.best(done)
     if chosen is None:

@@ -75,12 +75,12 @@ class EpochPrinter:
 
 
 def plot_worker(plots: bool):
-    """A PlotWorker (engine/plot_worker.py) started now, or nothing with --no-plots."""
+    """A PlotWorker (engine/training/plot_worker.py) started now, or nothing with --no-plots."""
     if not plots:
         from contextlib import nullcontext
 
         return nullcontext(None)
-    from linclf.engine.plot_worker import PlotWorker
+    from linclf.engine.training.plot_worker import PlotWorker
 
     return PlotWorker()
 
@@ -111,12 +111,12 @@ def train(
     with plot_worker(plots) as drawer, SignalGuard() as signals:
         folder = locate_data(data_dir, interactive=sys.stdin.isatty() and human.isatty())
         from linclf.engine import format as fmt
-        from linclf.engine.blas import set_blas_threads
-        from linclf.engine.recording import train_and_record
         from linclf.engine.text import printable
-        from linclf.engine.train import Training
+        from linclf.engine.training.blas import set_blas_threads
+        from linclf.engine.training.recording import train_and_record
+        from linclf.engine.training.train import Training
 
-        set_blas_threads(1)  # once, for this process (engine/blas.py)
+        set_blas_threads(1)  # once, for this process (engine/training/blas.py)
 
         def stop_on_signals(training: Training) -> None:
             # From here a signal ends the run gently: the first lets the epoch finish, a

@@ -37,7 +37,7 @@ def tui(
     """Open the training monitor (Textual): form, live epochs, curves, gradient check, and
     every run under --out, live, also those written by other processes."""
     from linclf.engine.errors import UsageError
-    from linclf.engine.runwatch import MARKERS
+    from linclf.engine.store.runwatch import MARKERS
 
     view = None
     watch = follow is not None  # --follow: the watch-only layout

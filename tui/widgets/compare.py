@@ -9,8 +9,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from linclf.engine import format as fmt
-from linclf.engine.runwatch import RunSnap
-from linclf.engine.searchread import SearchProgress
+from linclf.engine.store.runwatch import RunSnap
+from linclf.engine.store.searchread import SearchProgress
 from linclf.engine.text import printable
 from linclf.tui import describe as d
 from linclf.tui.chosen import Chosen

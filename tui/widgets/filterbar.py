@@ -1,5 +1,5 @@
 """The Runs view's filter: one line of the expressions `linclf runs --filter` takes
-(engine/runfilter.py), separated by spaces. Enter applies them; a bad expression is shown in
+(engine/insight/runfilter.py), separated by spaces. Enter applies them; a bad expression is shown in
 one line under the input and the filter in force stays; an empty line clears it."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from linclf.engine.runfilter import Condition, FilterError, parse_line
+from linclf.engine.insight.runfilter import Condition, FilterError, parse_line
 from linclf.engine.text import printable
 
 PLACEHOLDER = "filter: eta>=0.01 status=completed head=sigmoid val_acc>40% tags=best"

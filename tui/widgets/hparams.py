@@ -1,5 +1,6 @@
 """The hyper-parameter view: the chosen metric against each hyper-parameter that varies between
-the runs given (a search's trials, or the marked runs), one small plot each (engine/hparams.py
+the runs given (a search's trials, or the marked runs), one small plot each
+(engine/insight/hparams.py
 lays them out: a log axis where values span decades, categories for text and switches).
 Two plots a row from 60 columns up, one below; readable at 80×24. `m` cycles the metric."""
 
@@ -15,8 +16,8 @@ from textual.reactive import reactive
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from linclf.engine import hparams
-from linclf.engine.runrows import RunRow
+from linclf.engine.insight import hparams
+from linclf.engine.insight.runrows import RunRow
 
 TWO_COLUMNS = 60  # terminal columns from which two plots sit side by side
 PANEL_ROWS = 10

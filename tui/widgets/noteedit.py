@@ -1,5 +1,5 @@
 """A run's note and tags, edited in a small dialog and saved to its notes.json through
-engine/notes.py (the same lock as `linclf runs --note/--tag`). Enter saves, Escape cancels;
+engine/insight/notes.py (the same lock as `linclf runs --note/--tag`). Enter saves, Escape cancels;
 a value that cannot be saved is said in one line and the dialog stays. Dismissed with the
 saved Notes, or None when cancelled."""
 
@@ -14,8 +14,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from linclf.engine import notes
 from linclf.engine.errors import LinclfError
+from linclf.engine.insight import notes
 from linclf.engine.text import printable
 
 

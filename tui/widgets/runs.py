@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable
 
-from linclf.engine.runwatch import RunSnap
+from linclf.engine.store.runwatch import RunSnap
 from linclf.engine.text import printable
 from linclf.tui import describe as d
 from linclf.tui.chosen import ChosenReader

@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from linclf.engine import format as fmt
-from linclf.engine.runwatch import RunSnap
-from linclf.engine.searchread import SearchProgress
+from linclf.engine.store.runwatch import RunSnap
+from linclf.engine.store.searchread import SearchProgress
 from linclf.tui import describe as d
 from linclf.tui.chosen import Chosen
 

@@ -1,6 +1,6 @@
 """The live view of one run folder, the app's own run or any other: state and ETA, the system
 line, progress, a note, the epoch table and the curves. Everything here comes from the folder
-(engine/runwatch.py), so a run looks the same whoever writes it."""
+(engine/store/runwatch.py), so a run looks the same whoever writes it."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ProgressBar
 
-from linclf.engine.runread import whole
-from linclf.engine.runwatch import RunSnap
+from linclf.engine.store.runread import whole
+from linclf.engine.store.runwatch import RunSnap
 from linclf.engine.text import printable
 from linclf.tui import describe as d
 from linclf.tui.widgets.curves import Curves

@@ -11,7 +11,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from linclf.engine.data import CLASS_NAMES
+from linclf.engine.data.splits import CLASS_NAMES
 
 GAP = 1  # columns between templates
 MIN_SIZE = 4  # pixels per side: smaller is no longer a picture
@@ -53,7 +53,7 @@ class TemplatesView(Widget):
 
     def show(self, W: np.ndarray | None, caption: str) -> None:
         """W of shape (10, 3072) (else the caption says why there is no picture)."""
-        from linclf.engine.model import class_templates
+        from linclf.engine.training.model import class_templates
 
         self.caption = caption
         self.images = None

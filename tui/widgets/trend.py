@@ -2,7 +2,7 @@
 kept faint under the smoothed one), a log y axis, and x by epoch or by update step; the
 setting is written on the plot. Keys: e cycles smoothing off → low → high, y toggles log y,
 u toggles epochs / update steps, v cycles the metric. export_png() writes what is shown as a
-PNG through the engine's plots (engine/curveplot.py)."""
+PNG through the engine's plots (engine/insight/curveplot.py)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
-from linclf.engine import curveplot
-from linclf.engine import smoothing as sm
-from linclf.engine.export import Run
+from linclf.engine.insight import curveplot
+from linclf.engine.insight import smoothing as sm
+from linclf.engine.insight.export import Run
 from linclf.engine.text import printable
 from linclf.tui.widgets.curves import COLOURS, LIMIT, MARKERS
 
