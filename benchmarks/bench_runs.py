@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from runstore import fixed_history, write_run  # noqa: E402
 
-from linclf.engine.insight import notes  # noqa: E402
 from linclf.engine.config import TrainConfig  # noqa: E402
+from linclf.engine.insight import notes  # noqa: E402
 
 
 def make_store(root: Path, n_runs: int, epochs: int) -> None:

@@ -23,11 +23,11 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from linclf.engine.store import runread
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig, config_fields
 from linclf.engine.errors import UsageError
 from linclf.engine.files import atomic_write, read_capped
+from linclf.engine.store import runread
 
 MAX_RESULTS_BYTES = 64 << 20  # 100 000 rows of 600 bytes
 
