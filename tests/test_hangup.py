@@ -17,10 +17,9 @@ import pytest
 from ptyharness import PtyApp, no_stray_runs, session_processes  # noqa: F401
 from tmuxharness import TmuxApp
 
-pytestmark = pytest.mark.slow  # a real pty or tmux, the real data
-
 pytest.importorskip("pyte")
-pytestmark = pytest.mark.usefixtures("no_stray_runs")
+# a real pty or tmux, the real data; no run a test launched may outlive it
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_stray_runs")]
 LIMIT = 10.0
 IDLE = "A preset sets every field"
 # state -> steps of (keys, text to wait for, seconds to stay after it)

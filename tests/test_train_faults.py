@@ -32,8 +32,9 @@ def test_diverging_run_is_marked_without_warning_spam(tiny_data_source, tmp_path
 
 def test_unwritable_outputs_is_one_line(tiny_data_source, tmp_path, capsys):
     (tmp_path / "out").write_text("a file where the folder should be")
-    assert train_cli(tiny_data_source, tmp_path / "out") == 1
-    assert "cannot create" in one_line(capsys.readouterr().err)
+    # bad usage (2), as for search and report: --out is checked before any work
+    assert train_cli(tiny_data_source, tmp_path / "out") == 2
+    assert "a file stands where this path needs a folder" in one_line(capsys.readouterr().err)
 
 
 def test_disk_full_while_saving_leaves_nothing_half_written(
