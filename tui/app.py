@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -47,7 +47,7 @@ class LinclfApp(App):
     SUB_TITLE = "one-layer CIFAR-10 classifier"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     # Focus Start, not a text field, so the letter keys work at once.
-    AUTO_FOCUS = "#start"
+    AUTO_FOCUS: ClassVar[str | None] = "#start"
     BINDINGS = [
         Binding("s", "start", "Start"),
         Binding("f5", "start", "Start", show=False, priority=True),
@@ -91,7 +91,9 @@ class LinclfApp(App):
             self.bell, lambda title: alerts.window_title(self, title), signal
         )
         if self.initial_view is not None:
-            self.AUTO_FOCUS = None
+            # Textual reads it through the app (self.app.AUTO_FOCUS), so one app may turn it
+            # off; its ClassVar annotation forbids that.
+            self.AUTO_FOCUS = None  # type: ignore[misc]
 
     @property
     def history(self) -> list[EpochStats]:
@@ -263,8 +265,8 @@ class LinclfApp(App):
         self.alerts.update(followed, event.searches)
         # A reading posted just before the app began to close finds its views being removed.
         with contextlib.suppress(NoMatches):
-            if event.followed is not None and event.followed.path == self.followed:
-                self.run_view.show(event.followed, event.system)
+            if followed is not None:
+                self.run_view.show(followed, event.system)
                 self.query_one(HyperparameterForm).show_run(followed.path, followed.info.config)
             weights = event.weights
             if weights is not None and (

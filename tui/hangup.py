@@ -78,7 +78,10 @@ class HangupSafeDriver(LinuxDriver):
 
     def __init__(self, app: App, **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
-        self._file = SafeOutput(self._file, self.hang_up)
+        assert self._file is not None  # LinuxDriver's output: sys.__stderr__, the terminal
+        self._output = SafeOutput(self._file, self.hang_up)
+        # textual types its private _file as sys.__stderr__ is typed; any writable will do.
+        self._file = self._output  # type: ignore[assignment]
         self._suspended = False
         self._hung_up = False
         self._monitor: threading.Thread | None = None
@@ -109,7 +112,7 @@ class HangupSafeDriver(LinuxDriver):
         if self._hung_up:
             return
         self._hung_up = True
-        self._file.dead = True
+        self._output.dead = True
         # Input threads leave their loop within 0.1 s; disable_input() then does nothing,
         # so shutdown neither writes escape codes nor joins a thread.
         self.exit_event.set()
@@ -202,7 +205,7 @@ class ShutdownGuard:
             signal.signal(signum, self._handle)
 
     def _handle(self, signum: int, _frame: object) -> None:
-        if self.signum is None:
+        if self.signum is None and self._write_end is not None:  # set before the handler
             self.signum = signum
             os.write(self._write_end, bytes([signum]))
 

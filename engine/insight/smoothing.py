@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import TypeVar, overload
 
 # The smoothing levels a view cycles through: name → EMA weight of the past.
 LEVELS: dict[str, float] = {"off": 0.0, "low": 0.6, "high": 0.9}
@@ -15,8 +16,14 @@ LEVELS: dict[str, float] = {"off": 0.0, "low": 0.6, "high": 0.9}
 SPEC_TRAIN_IMAGES = 10_000
 ALL_IMAGES = 50_000
 
+Y = TypeVar("Y", bound=float | None)  # a curve's values: with or without missing ones
 
-def ema(values: Sequence[float | None], weight: float) -> list[float | None]:
+
+@overload
+def ema(values: Sequence[float], weight: float) -> list[float]: ...
+@overload
+def ema(values: Sequence[float | None], weight: float) -> list[float | None]: ...
+def ema(values: Sequence[float | None], weight: float) -> list[float] | list[float | None]:
     """Exponential moving average, debiased (as TensorBoard's: the first points are not pulled
     towards 0). weight 0 gives the values back. A missing or non-finite value stays where it is
     (None or NaN at its place) and does not enter the average."""
@@ -34,9 +41,7 @@ def ema(values: Sequence[float | None], weight: float) -> list[float | None]:
     return smoothed
 
 
-def downsample(
-    xs: Sequence[float], ys: Sequence[float | None], most: int
-) -> tuple[list[float], list[float | None]]:
+def downsample(xs: Sequence[float], ys: Sequence[Y], most: int) -> tuple[list[float], list[Y]]:
     """At most `most` points (most ≥ 4) that keep the curve's shape: the first and last point,
     and in each of (most - 2) / 2 buckets its lowest and highest finite value, in x order. A
     spike survives, which a stride would drop."""

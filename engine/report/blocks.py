@@ -72,9 +72,9 @@ class Numbering:
     def count(cls, blocks: list[Block]) -> Numbering:
         numbering, counters = cls(), {"fig": 0, "tab": 0, "eq": 0}
         for index, block in enumerate(blocks):
-            kind = {Image: "fig", Table: "tab", Equation: "eq"}.get(type(block))
-            if kind is None:
+            if not isinstance(block, (Image, Table, Equation)):
                 continue
+            kind = {Image: "fig", Table: "tab", Equation: "eq"}[type(block)]
             counters[kind] += 1
             numbering.of_block[index] = counters[kind]
             if block.label:

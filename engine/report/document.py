@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from linclf.engine.files import atomic_write
 from linclf.engine.report.blocks import (
@@ -36,6 +36,9 @@ from linclf.engine.report.blocks import (
 )
 from linclf.engine.report.markup import LABEL, Span, parse, refs
 from linclf.engine.text import printable
+
+if TYPE_CHECKING:
+    from linclf.engine.report.render_typst import Typesetter
 
 # A4 less the template's 2.25 cm side margins: draw figures this wide (in inches) and their
 # fonts print at the size they were set in; wider figures are scaled down, and their labels too.
@@ -60,7 +63,7 @@ class Document:
         self._target = self.blocks
         self.numbers: dict = {}  # every number the report states, written as report.json
         self.problems: list[str] = []  # what a reader would criticise, found while building
-        self._typesetter = None  # render_typst.Typesetter, made on the first write
+        self._typesetter: Typesetter | None = None  # made on the first write
 
     @property
     def title(self) -> str:
@@ -206,7 +209,9 @@ class Document:
             atomic_write(self.folder / name, data)
         paths = [self.folder / name for name in written]
         if pdf:
-            jobs = [("report", self.front, self.everything(), {})]
+            jobs: list[tuple[str, Front, list[Block], dict[str, str]]] = [
+                ("report", self.front, self.everything(), {})
+            ]
             for part, blocks in self.parts():
                 if part.own_pdf:
                     front = Front(self.front.title, part.title, self.front.author)

@@ -133,8 +133,10 @@ def difference(a: Estimate, b: Estimate, paired_sample_se: float | None = None) 
     """b - a. The test-set sampling parts are paired when both estimates carry per-image
     results for the same images (or paired_sample_se is given), else taken as independent:
     the cautious choice, which can only make fewer claims."""
-    if paired_sample_se is None and _same_images(a, b):
-        paired_sample_se = paired_se(a.per_image, b.per_image)
+    per_a, per_b = a.per_image, b.per_image
+    if paired_sample_se is None and per_a is not None and per_b is not None:
+        if per_a.shape == per_b.shape:  # the same test images
+            paired_sample_se = paired_se(per_a, per_b)
     sample = (a.sample_var + b.sample_var) if paired_sample_se is None else paired_sample_se**2
     variance = a.seed_var + b.seed_var + sample
     # Welch-Satterthwaite: only the seed parts are estimated from few values.
@@ -145,15 +147,9 @@ def difference(a: Estimate, b: Estimate, paired_sample_se: float | None = None) 
     return Difference(b.value - a.value, math.sqrt(variance), df)
 
 
-def _same_images(a: Estimate, b: Estimate) -> bool:
-    return (
-        a.per_image is not None
-        and b.per_image is not None
-        and a.per_image.shape == b.per_image.shape
-    )
-
-
-def paired_se(correct_a: Sequence[float], correct_b: Sequence[float]) -> float:
+def paired_se(
+    correct_a: Sequence[float] | np.ndarray, correct_b: Sequence[float] | np.ndarray
+) -> float:
     """Sampling standard error of acc_b - acc_a when both models saw the same test images:
     only the images on which they disagree carry noise (the McNemar view). Entries are per
     image, 0/1 for one model or the share of seeds that got the image right."""

@@ -4,6 +4,7 @@ from several seeds, the final model chosen on validation only and tested once.""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,10 @@ def variants(base: TrainConfig, budget: Budget, ex: Experiments) -> dict[str, Va
     epochs that give them. Step decay runs at the baseline's η and at the larger η it needs,
     beside that larger η without decay (a control), so decay can be told from step size."""
     all_data = replace(base, split="all")
-    decay = {"decay_every": budget.decay_every, "decay_factor": 0.1}
+
+    def decayed(config: TrainConfig) -> TrainConfig:
+        return replace(config, decay_every=budget.decay_every, decay_factor=0.1)
+
     return {
         "baseline": Variant("baseline", base),
         "all_data": Variant(
@@ -40,13 +44,13 @@ def variants(base: TrainConfig, budget: Budget, ex: Experiments) -> dict[str, Va
             replace(all_data, n_epochs=ex.matched_epochs(all_data, ex.steps(base))),
         ),
         "flip": Variant("horizontal flips (p = 0.5)", replace(base, flip=True)),
-        "decay_low": Variant(f"step decay from η = {base.eta:g}", replace(base, **decay)),
+        "decay_low": Variant(f"step decay from η = {base.eta:g}", decayed(base)),
         "constant_high": Variant(
             f"η = {budget.decay_eta:g}, constant", replace(base, eta=budget.decay_eta), True
         ),
         "decay_high": Variant(
             f"step decay from η = {budget.decay_eta:g}",
-            replace(base, eta=budget.decay_eta, **decay),
+            decayed(replace(base, eta=budget.decay_eta)),
         ),
     }
 
@@ -96,7 +100,10 @@ def _grid_search(ex: Experiments, base: TrainConfig, budget: Budget) -> tuple[di
     for _ in range(3):
         chosen, trials = ex.choose(configs, "Exercise 2.1 grid search")
         tried = {axis: [getattr(c, axis) for c in configs] for axis in grid_edge.AXES}
-        beyond = grid_edge.edges(tried, {a: getattr(config_of(chosen), a) for a in tried})
+        # by axis name, passed to replace as a field of any type
+        beyond: dict[str, Any] = grid_edge.edges(
+            tried, {a: getattr(config_of(chosen), a) for a in tried}
+        )
         if not beyond:
             break
         extra = [replace(config_of(chosen), **{axis: value}) for axis, value in beyond.items()]

@@ -18,10 +18,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from linclf.engine.config import TrainConfig
 from linclf.engine.errors import RunFailed
 from linclf.engine.records import EpochStats
+
+if TYPE_CHECKING:
+    from linclf.engine.data.splits import PixelSplit
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ class Experiments:
         self._claimed: set[str] = set()
         self._new_seconds: list[float] = []
         self._scores: dict[int, object] = {}
-        self._test_sets: dict[tuple, object] = {}
+        self._test_sets: dict[tuple, PixelSplit] = {}
         self._labels: dict[str, int] = {}
         self.tested = 0  # models scored on the test set
 

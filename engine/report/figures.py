@@ -5,6 +5,7 @@ no global rcParams): every size is passed explicitly."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -65,9 +66,10 @@ def loss_and_cost(
                 costs = [getattr(s, f"{split}_cost") for s in history]
                 ax.plot(epochs, costs, color=colour, linestyle="--")
         _axes(ax, title, "loss, cost" if has_lam else "loss = cost")
+    styles: tuple[tuple[str, Literal["-", "--"]], ...] = (("loss", "-"), ("cost", "--"))
     handles = [
         Line2D([], [], color=colour, linestyle=style, label=f"{name} {kind}")
-        for kind, style in (("loss", "-"), ("cost", "--"))
+        for kind, style in styles
         for name, colour in (("training", TRAIN), ("validation", VALIDATION))
     ]
     fig.legend(handles=handles, loc="outside upper center", ncols=4, frameon=False, fontsize=LEGEND)

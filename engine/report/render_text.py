@@ -74,7 +74,7 @@ def _md_inline(
     spans: tuple[Span, ...], numbering: Numbering, in_table: bool, line_start: bool
 ) -> str:
     """line_start: the spans open a paragraph, where "1." or "-" would start a list."""
-    out = []
+    out: list[str] = []
     for span in spans:
         if span.kind == "text":
             out.append(markdown_text(span.value, at_line_start=line_start and not out))

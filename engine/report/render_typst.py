@@ -164,7 +164,10 @@ class Typesetter:
     def pdf(self, source: str) -> bytes:
         # Untagged: Typst's tagged PDF states /MarkInfo <</Suspects false>>, which poppler
         # before 23.01 misreads ("Syntax Error: Suspects object is wrong type (boolean)").
-        return self._compiler.compile(source.encode(), format="pdf", timestamp=0, pdf_tags=False)
+        pdf = self._compiler.compile(source.encode(), format="pdf", timestamp=0, pdf_tags=False)
+        if not isinstance(pdf, bytes):  # a list of pages comes only from PNG or SVG output
+            raise TypeError(f"typst gave {type(pdf).__name__} for a PDF")
+        return pdf
 
 
 _MATH = re.compile(r"<math\b.*?</math>", re.S)

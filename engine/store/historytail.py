@@ -42,7 +42,11 @@ class HistoryTail:
 
     def __init__(self, path: Path):
         self.path = path
-        self.offset, self.inode = 0, None
+        self._start(None)
+
+    def _start(self, inode) -> None:
+        """Forget everything read: read() starts again at offset 0 of the file with inode."""
+        self.offset, self.inode = 0, inode
         self.recent: list[EpochStats] = []
         self.older: list[EpochStats] = []
         self.stride, self._moved = 1, 0
@@ -52,8 +56,7 @@ class HistoryTail:
         return (*self.older, *self.recent)
 
     def reset(self, inode) -> None:
-        self.__init__(self.path)
-        self.inode = inode
+        self._start(inode)
 
     def read(self, size: int, inode, ended: bool) -> bool:
         """Read on from the last offset, given the file's current size and inode; ended: a

@@ -20,6 +20,7 @@ import io
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -65,7 +66,7 @@ def _typed(record: list[str], header: list[str]) -> dict | None:
     no config may hold: the file may have been written by anyone)."""
     if len(record) != len(header):
         return None
-    row = dict(zip(header, record))
+    row: dict[str, Any] = dict(zip(header, record))
     if not row.get("key") or row.get("status") not in st.STATUSES:
         return None
     try:

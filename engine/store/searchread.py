@@ -57,7 +57,8 @@ def read_plan(path: Path) -> Plan | None:
     data = runread.read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("trials"), list):
         return None
-    trials, values = [], {}
+    trials: list[tuple[str, str]] = []
+    values: dict[str, set[str]] = {}
     for trial in data["trials"][:MAX_TRIALS]:
         config = trial.get("config") if isinstance(trial, dict) else None
         if not isinstance(config, dict):

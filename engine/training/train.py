@@ -60,6 +60,9 @@ def score_test(net: dict, split: Split | PixelSplit, head: str) -> TestScores:
         return TestScores(loss, float(correct.mean()), p_true, correct)
 
 
+Figures = tuple[float, float, float]  # loss, cost, accuracy of a split
+
+
 class _Trained(NamedTuple):
     """An epoch trained, its evaluation under way in the helper thread."""
 
@@ -68,7 +71,8 @@ class _Trained(NamedTuple):
     seconds: float  # spent training it
     after: dict  # the parameters it ended with (a copy)
     before: dict  # the parameters it started from (a copy)
-    evaluation: Future  # (train, val) figures of `after`, from Training._evaluate
+    # (train, val) figures of `after`, from Training._evaluate
+    evaluation: Future[tuple[Figures, Figures]]
 
 
 class _Workspace(NamedTuple):
@@ -210,7 +214,7 @@ class Training:
                         Xb[moved] = source[moved][:, shifts[k]]
                 descend(Xb.T, labels[idx], self.net, eta, cfg.lam, cfg.head, workspace.grad_W)
 
-    def _evaluate(self, net: dict) -> tuple[tuple, tuple]:
+    def _evaluate(self, net: dict) -> tuple[Figures, Figures]:
         cfg = self.config
         return (
             evaluate(net, self.data.train, cfg.lam, cfg.head),

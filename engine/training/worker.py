@@ -8,6 +8,7 @@ worker starts (engine/training/blas.py)."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
@@ -41,7 +42,7 @@ def train_one(
     from linclf.engine.training.recording import train_and_record
 
     started = time.perf_counter()
-    result = {
+    result: dict[str, Any] = {
         "config": config_dict,
         "status": st.FAILED,
         "history": [],

@@ -13,6 +13,8 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
 SIGNALS = tuple(
     getattr(signal, name)
@@ -20,6 +22,8 @@ SIGNALS = tuple(
     if hasattr(signal, name)
 )
 DEAD_TERMINAL = (errno.EIO, errno.EPIPE)
+# What signal.signal takes and returns: a function, SIG_DFL, SIG_IGN, or None (not from Python).
+_Handler = Callable[[int, FrameType | None], Any] | int | None
 
 
 class Interrupted(BaseException):
@@ -63,7 +67,7 @@ class SignalGuard:
         self.first = first
         self.again = again
         self.received: int | None = None
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, _Handler] = {}
 
     def _handle(self, signum, frame) -> None:
         if self.received is None:
@@ -167,6 +171,6 @@ def treat_dead_terminal_as_hangup() -> None:
     (see hang_up) instead of raising: for the rest of the process, whose last line (an error
     line of tui/cli's main, say) may meet the dead terminal too. Safe to call twice."""
     if not isinstance(sys.stdout, _HangupStream):
-        sys.stdout = _HangupStream(sys.stdout, 1)  # type: ignore[assignment]
+        sys.stdout = _HangupStream(sys.stdout, 1)
     if not isinstance(sys.stderr, _HangupStream):
-        sys.stderr = _HangupStream(sys.stderr, 2)  # type: ignore[assignment]
+        sys.stderr = _HangupStream(sys.stderr, 2)

@@ -3,7 +3,7 @@ marked for comparison, and the leaderboard of a live search."""
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -56,10 +56,9 @@ def leaderboard(search: SearchProgress, runs: list[RunSnap], chosen: Chosen | No
     table.add_column("config")
     table.add_column("state")
     for rank, snap in enumerate(search.leaders, 1):
-        if chosen is not None and chosen.is_run(snap.path):
-            rank = f"★{rank}"
+        star = "★" if chosen is not None and chosen.is_run(snap.path) else ""
         table.add_row(
-            str(rank),
+            f"{star}{rank}",
             Text(fmt.percent(d.last_val(snap))),
             Text(d.legend(snap, list(search.varied))),
             d.state_text(snap.state),
@@ -73,7 +72,7 @@ class ComparePanel(Static):
     def show_run(
         self, snap: RunSnap, searches: tuple[SearchProgress, ...], system: str, runs, chosen
     ) -> None:
-        parts = [d.status_line(snap), d.note(snap), config_text(snap)]
+        parts: list[RenderableType] = [d.status_line(snap), d.note(snap), config_text(snap)]
         parts += [leaderboard(s, runs, chosen) for s in searches]
         if system:
             parts.append(Text(system, style="dim"))

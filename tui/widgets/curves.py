@@ -148,7 +148,7 @@ class Curves(PlotextPlot):
         plt.xlabel("epoch")
         scale = 100.0 if self.metric == "acc" else 1.0
         self.skipped, last = 0, 0
-        self.keys: list[tuple[str, str, str, str | None]] = []
+        self.keys = []
         shapes: list[set] = []  # the points of each curve, in the order drawn
         values: list[float] = []
         sides = ("train", "val") if len(self.series) == 1 else ("val",)
@@ -170,7 +170,8 @@ class Curves(PlotextPlot):
                 self.keys.append((marker, colour, label, None))
         self._hidden(shapes)
         if last:
-            plt.xticks(epoch_ticks(last))
+            ticks: list[float] = list(epoch_ticks(last))
+            plt.xticks(ticks)
         self._range = (min(values), max(values)) if values else None
         self._sized = None  # the y ticks and the title are chosen for the size when drawn
         self.refresh()

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from linclf.engine.config import ConfigField, TrainConfig, config_fields
@@ -111,7 +112,7 @@ class HyperparameterForm(VerticalScroll):
         yield Button("Start (s)", id="start", variant="success", compact=True)
 
     def _widget(self, spec: ConfigField):
-        kinds = {bool: Checkbox, str: Select}
+        kinds: dict[type, type[Widget]] = {bool: Checkbox, str: Select}
         return self.query_one(f"#{spec.name}", kinds.get(spec.kind, Input))
 
     def values(self) -> dict:
@@ -192,11 +193,11 @@ class HyperparameterForm(VerticalScroll):
             self.preset = None
             preset.clear()
         # The blank box says what the fields hold: the spec's settings, or an edit of them.
-        spec = self.config is not None and self.config == self.config_class()
+        as_spec = self.config is not None and self.config == self.config_class()
         if preset.disabled:
             preset.prompt = "preset: none (a run's own)"
         else:
-            preset.prompt = "preset: spec settings" if spec else "preset: none (edited)"
+            preset.prompt = "preset: spec settings" if as_spec else "preset: none (edited)"
         self.post_message(self.Changed(self.config, self.problems))
 
     def on_mount(self) -> None:

@@ -136,7 +136,8 @@ class RunsPanel(Vertical):
         snap, group = table.highlighted_run(), table.highlighted_group()
         searches = table.searches.get(group, ()) if group is not None else ()
         system = self.system.get(f"group:{group}", "")
-        shown = (tuple(marked), snap, group, searches, system, table.chosen.get(group))
+        chosen = table.chosen.get(group) if group is not None else None
+        shown = (tuple(marked), snap, group, searches, system, chosen)
         if shown == self._shown:
             return
         self._shown = shown
@@ -146,7 +147,6 @@ class RunsPanel(Vertical):
             side.show_diff(marked, d.varied_fields(marked))
             return
         group_runs = [s for s in table.snaps.values() if s.group == group]
-        chosen = table.chosen.get(group) if group is not None else None
         if snap is not None:
             curves.show([("", snap.history)])
             side.show_run(snap, searches, system, group_runs, chosen)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -212,7 +213,7 @@ class RunsTable(DataTable):
         """The key of the highlighted row: a run's path, or GROUP + a group's name."""
         if not self.row_count or self.cursor_row < 0:
             return None
-        return self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+        return self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
 
     def highlighted_run(self) -> RunSnap | None:
         key = self.highlighted
