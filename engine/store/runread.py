@@ -72,7 +72,10 @@ def stats_from(row) -> EpochStats | None:
     values = {name: number(row.get(name)) for name in EpochStats.__dataclass_fields__}
     epoch = values["epoch"]
     values["epoch"] = int(epoch) if epoch is not None and math.isfinite(epoch) else None
-    return EpochStats(**values)
+    # A figure a row lacks is None here, though EpochStats types them as numbers: the readers
+    # of a run folder (the TUI, linclf runs) check for None. A record type of its own for
+    # rows read from disk is the real fix (noted on issue 19).
+    return EpochStats(**values)  # type: ignore[arg-type]
 
 
 def parse_lines(data: bytes) -> list[EpochStats]:
