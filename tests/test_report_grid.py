@@ -26,3 +26,10 @@ def test_lambda_zero_is_a_hard_bound():
 def test_after_extension_the_old_corner_is_interior():
     grown = {"lam": [*GRID["lam"], 0.3], "eta": [0.0005, *GRID["eta"]], "n_batch": [25, 50, 100]}
     assert edges(grown, {"lam": 0.1, "eta": 0.001, "n_batch": 50}) == {}
+
+
+def test_a_batch_larger_than_the_training_set_is_never_proposed():
+    tried = {"lam": [0.0], "eta": [0.01], "n_batch": [100, 200]}
+    chosen = {"lam": 0.0, "eta": 0.01, "n_batch": 200}
+    assert edges(tried, chosen)["n_batch"] == 400
+    assert "n_batch" not in edges(tried, chosen, max_batch=200)

@@ -96,7 +96,8 @@ def _grid_search(ex: Experiments, base: TrainConfig, budget: Budget) -> tuple[di
     for _ in range(3):
         chosen, trials = ex.choose(configs, "Exercise 2.1 grid search")
         tried = {axis: [getattr(c, axis) for c in configs] for axis in grid_edge.AXES}
-        beyond = grid_edge.edges(tried, {a: getattr(config_of(chosen), a) for a in tried})
+        at = {a: getattr(config_of(chosen), a) for a in tried}
+        beyond = grid_edge.edges(tried, at, max_batch=ex.sizes(base)[0])
         if not beyond:
             break
         extra = [replace(config_of(chosen), **{axis: value}) for axis, value in beyond.items()]
