@@ -125,7 +125,7 @@ def test_a_table_cell_equals_a_direct_engine_run(quick_report):
     ]
     row = next(
         r
-        for r in _table_rows((quick_report / "report.md").read_text(), "$lambda$")
+        for r in _table_rows((quick_report / "report.md").read_text(), r"$\lambda$")
         if r[:2] == ["0", "0.001"]
     )
     assert row[2:9] + row[9:10] == expected
@@ -145,7 +145,7 @@ def test_a_table_row_equals_linclf_train_with_that_config(quick_report, tmp_path
     expected = [*fmt.epoch_cells(last)[:-1], fmt.percent(result["test_acc"])]
     row = next(
         r
-        for r in _table_rows((quick_report / "report.md").read_text(), "$lambda$")
+        for r in _table_rows((quick_report / "report.md").read_text(), r"$\lambda$")
         if r[:2] == ["0", "0.001"]
     )
     assert row[2:9] + row[9:10] == expected
