@@ -119,7 +119,7 @@ def exercise22(doc: Document, ex: Experiments, base: TrainConfig, budget: Budget
     diff = ev.difference(est[soft], est[sig])
     doc.paragraph(
         "*Test accuracy* (@tab:heads). "
-        + plain(ev.word_difference(diff, "at each head's tuned η, the sigmoid head").text + ".")
+        + plain(ev.word_difference(diff, "At each head's tuned η, the sigmoid head").text + ".")
     )
     _overfitting(doc, head_curves, soft, sig, keyed, base)
     _histograms(doc, ex, keyed, scores, (soft, sig), base)
