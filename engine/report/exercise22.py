@@ -219,21 +219,9 @@ def _histograms(doc, ex, keyed, scores, pair, base) -> None:
     )
 
 
-def _describe(p_true: np.ndarray) -> str:
-    median, low, high = shape(p_true)
-    density, edges = np.histogram(p_true, bins=25, range=(0, 1))
-    peak = (edges[np.argmax(density)] + edges[np.argmax(density) + 1]) / 2
-    return f"peak near {peak:.2f}, half of them between {low:.2f} and {high:.2f}"
-
-
 def _shape_words(heads) -> str:
     (name_a, p_a, c_a), (name_b, p_b, c_b) = heads
-    text = [
-        f"{label[0].upper()}{label[1:]} ({c.sum()} correct, {(~c).sum()} incorrect): "
-        f"correctly classified, {_describe(p[c])}; incorrectly classified, "
-        f"{_describe(p[~c])}."
-        for label, p, c in heads
-    ]
+    text: list[str] = []
     gaps = [shape(p[c])[0] - shape(p[~c])[0] for _, p, c in heads]
     median_a, low_a, high_a = shape(p_a[c_a])
     median_b, low_b, high_b = shape(p_b[c_b])
@@ -241,7 +229,7 @@ def _shape_words(heads) -> str:
     wider = name_b if high_b - low_b > high_a - low_a else name_a
     near_zero = [float(np.mean(p[~c] < 0.1)) if (~c).any() else float("nan") for _, p, c in heads]
     text.append(
-        f"So the correctly classified images sit higher with {higher} (medians "
+        f"The correctly classified images sit higher with {higher} (medians "
         f"{median_a:.2f} and {median_b:.2f}) and spread wider with {wider} (quartile ranges "
         f"{high_a - low_a:.2f} and {high_b - low_b:.2f}); of the incorrectly classified ones, "
         f"{100 * near_zero[0]:.0f} % ({name_a}) and {100 * near_zero[1]:.0f} % ({name_b}) "
