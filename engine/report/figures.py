@@ -127,13 +127,15 @@ def gap_against_training(
     left, right = fig.subplots(1, 2)
     colours = ("tab:blue", "tab:orange")
     axes = [left, left.twinx()]
+    lines = []
     for ax, (title, history), colour in zip(axes, losses, colours):
         epochs = _epochs(history)
-        ax.plot(epochs, [s.train_loss for s in history], color=colour, label=title)
+        lines += ax.plot(epochs, [s.train_loss for s in history], color=colour, label=title)
         ax.plot(epochs, [s.val_loss for s in history], color=colour, linestyle="--")
         ax.tick_params(labelsize=TICK, colors=colour, axis="y")
     _axes(left, "loss (solid: training, dashed: validation)", "")
-    left.legend(fontsize=LEGEND - 1, frameon=False, loc="upper right")
+    # Each twin axis knows only its own lines: one legend for both heads.
+    left.legend(handles=lines, fontsize=LEGEND - 1, frameon=False, loc="upper right")
     palette = ("tab:blue", "tab:cyan", "tab:orange", "tab:red", "tab:brown", "tab:purple")
     for (label, train, val), colour in zip(series, palette):
         mean_train = np.mean(np.asarray(train), axis=0)
