@@ -76,6 +76,7 @@ def _table_rows(markdown: str, first_header: str) -> list[list[str]]:
     return rows
 
 
+@pytest.mark.slow
 def test_quick_report_has_every_section_and_figure(quick_report):
     text = (quick_report / "report.md").read_text()
     assert re.findall(r"^## (.+)$", text, flags=re.M) == SECTIONS
@@ -89,6 +90,7 @@ def test_quick_report_has_every_section_and_figure(quick_report):
     assert "??" not in text  # every reference resolved
 
 
+@pytest.mark.slow
 def test_pdf_has_the_sections_numbered_figures_and_images(quick_report):
     text = _pdf_text(quick_report / "report.pdf")
     for heading in SECTIONS + ["Part 1: Assignment", "Part 2: Bonus", "command", "runtime"]:
@@ -104,12 +106,14 @@ def test_pdf_has_the_sections_numbered_figures_and_images(quick_report):
     assert "Exercise 2.1:" in second and "Exercise 2.2:" in second and "Exercise 1:" not in second
 
 
+@pytest.mark.slow
 def test_html_has_the_same_sections_and_images(quick_report):
     outline = _HtmlOutline()
     outline.feed((quick_report / "report.html").read_text())
     assert outline.h2 == SECTIONS and outline.images == FIGURES
 
 
+@pytest.mark.slow
 def test_a_table_cell_equals_a_direct_engine_run(quick_report):
     """Exercise 1's λ = 0, η = 0.001 row is the run `Training` gives for the same config."""
     from linclf.engine.config import TrainConfig
@@ -131,6 +135,7 @@ def test_a_table_cell_equals_a_direct_engine_run(quick_report):
     assert row[2:9] + row[9:10] == expected
 
 
+@pytest.mark.slow
 def test_a_table_row_equals_linclf_train_with_that_config(quick_report, tmp_path, capsys):
     """The same row, against the command a reader would type to check it: `linclf train`."""
     import json
@@ -157,6 +162,7 @@ NOISE = re.compile(
 )
 
 
+@pytest.mark.slow
 def test_no_difference_inside_the_noise_is_worded_as_an_effect(quick_report):
     """Every worded difference states its size in standard errors; one within two is never
     an effect (a few seeds raise the bar further), and the table's verdicts agree."""
@@ -179,6 +185,7 @@ def test_no_difference_inside_the_noise_is_worded_as_an_effect(quick_report):
         assert se > 0 or value == 0
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers(quick_report, tmp_path):
     again = _quick_report(tmp_path, "again", "1")
 
@@ -197,6 +204,7 @@ def test_same_seed_same_numbers(quick_report, tmp_path):
     assert tables(again) == tables(quick_report)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signals_keep_finished_sections(tiny_data_dir, tmp_path, signum, code):
     returncode, _, err = interrupt_linclf(
@@ -211,12 +219,13 @@ def test_signals_keep_finished_sections(tiny_data_dir, tmp_path, signum, code):
             "1",
         ],
         signum,
-        lambda line: "Gradient check" in line,
+        # Correctness and Exercise 1 are written before Exercise 2.1 waits for its grid.
+        lambda line: "Exercise 2.1 grid search" in line,
     )
     assert returncode == code and "Traceback" not in err, err
     text = (tmp_path / "r" / "report.md").read_text()
     assert "## Exercise 1" in text and f"Interrupted ({signal.Signals(signum).name})" in text
-    assert "## Exercise 2.2" not in text
+    assert "## Exercise 2.1" not in text and "## Exercise 2.2" not in text
 
 
 def test_report_usage_errors(tmp_path, capsys):

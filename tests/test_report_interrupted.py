@@ -3,10 +3,13 @@ left out, so "the sections above are complete" is true of what is written."""
 
 import signal
 
+import pytest
+
 from linclf.tui.cli import main
 from linclf.tui.cli.signals import Interrupted
 
 
+@pytest.mark.slow
 def test_a_report_stopped_at_the_best_model_step_leaves_out_the_half_section(
     tiny_data_dir, tmp_path, monkeypatch, capsys
 ):
