@@ -10,6 +10,7 @@ import pytest
 from conftest import ROOT, interrupt_linclf
 
 from linclf.engine import format as fmt
+from linclf.engine.report.experiments import QUICK
 from linclf.tui.cli import main
 
 SECTIONS = [
@@ -121,7 +122,7 @@ def test_a_table_cell_equals_a_direct_engine_run(quick_report):
     from linclf.engine.train import Training, score_test
 
     data = load_splits(quick_report.parent / "cifar-10-batches-py")
-    training = Training(data, TrainConfig(n_epochs=3, seed=3))
+    training = Training(data, TrainConfig(n_epochs=QUICK.n_epochs, seed=3))
     history = training.run()
     expected = [
         *fmt.epoch_cells(history[-1])[:-1],
@@ -144,7 +145,8 @@ def test_a_table_row_equals_linclf_train_with_that_config(quick_report, tmp_path
 
     data = quick_report.parent / "cifar-10-batches-py"
     args = ["train", "--data-dir", str(data), "--out", str(tmp_path), "--no-plots", "--json"]
-    assert main([*args, "--n-epochs", "3", "--seed", "3", "--lam", "0", "--eta", "0.001"]) == 0
+    epochs = str(QUICK.n_epochs)
+    assert main([*args, "--n-epochs", epochs, "--seed", "3", "--lam", "0", "--eta", "0.001"]) == 0
     result = json.loads(capsys.readouterr().out)
     last = EpochStats(**result["history"][-1])
     expected = [*fmt.epoch_cells(last)[:-1], fmt.percent(result["test_acc"])]
