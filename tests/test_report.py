@@ -23,8 +23,8 @@ SECTIONS = [
     "The model and its training",
     "Further figures and tables",
 ]
-FIGURES = ["ex1-curves.png", "ex1-templates.png", "final-curves.png", "final-templates.png"]
-FIGURES += ["ex22-gaps.png", "ex22-densities.png", "ex1-eta.png"]
+FIGURES = ["ex1-curves.png", "ex1-templates.png", "final-templates.png"]
+FIGURES += ["ex22-gaps.png", "ex22-densities.png", "ex1-eta.png", "final-curves.png"]  # appendix
 
 
 class _HtmlOutline(html.parser.HTMLParser):
