@@ -178,9 +178,10 @@ class Experiments:
         self.tested += 1
         set_blas_threads(1)
         if key not in self._test_sets:
+            # Normalised once: the report scores many models with the same statistics.
             self._test_sets[key] = load_test(
                 self.data_dir, model["mean"], model["std"], DTYPES[config.dtype]
-            )
+            ).normalised()
         return score_test(model, self._test_sets[key], config.head)
 
     def validate(self, models: Sequence[dict], config: TrainConfig) -> list[float]:
