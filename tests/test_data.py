@@ -81,6 +81,24 @@ def test_test_split_stays_pixels_and_normalises_block_by_block(tiny_data_dir):
         assert np.array_equal(np.concatenate([X for _, X in blocks], axis=1), whole)
 
 
+def test_a_test_split_normalised_once_scores_to_the_same_bits(tiny_data_dir):
+    """The report scores many models on one test set, normalised once: same scores, bit for
+    bit, as the block-by-block pixels."""
+    from linclf.engine.train import score_test
+
+    data = load_splits(tiny_data_dir)
+    net = {
+        "W": np.random.default_rng(0).normal(0, 0.01, (10, D)),
+        "b": np.random.default_rng(1).normal(0, 0.01, (10, 1)),
+    }
+    whole, blocks = (
+        score_test(net, data.test.normalised(), "softmax"),
+        score_test(net, data.test, "softmax"),
+    )
+    assert whole.loss == blocks.loss and np.array_equal(whole.p_true, blocks.p_true)
+    assert data.test.normalised().X.flags.f_contiguous
+
+
 def test_pixel_statistics_are_exact(tiny_data_dir):
     rows, _ = read_batch(tiny_data_dir / "data_batch_1")
     mean, std = data_module._pixel_stats([rows[:150], rows[150:]])

@@ -174,6 +174,12 @@ class PixelSplit:
     def n(self) -> int:
         return self.y.size
 
+    def normalised(self) -> Split:
+        """The whole split as one normalised matrix, for a split scored many times (the
+        report's test set): the same blocks and bits, the normalisation paid once."""
+        X = _to_unit_interval(self.rows, self.dtype, self.mean, self.std)
+        return Split(X, one_hot(self.y, self.dtype), self.y)
+
     def chunks(self, size: int) -> Iterator[tuple[int, np.ndarray]]:
         """As Split.chunks, each block normalised into one reused buffer: a block is valid
         until the next is asked for."""

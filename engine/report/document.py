@@ -5,9 +5,9 @@ outputs cannot disagree, and can be called after every section (an interrupted r
 sections that finished). Text is the inline markup of markup.py: maths as $...$, references as
 @fig:name, @tab:name, @eq:name; outside text goes through `plain()`.
 
-Parts ("Part 1: Assignment", "Part 2: Bonus") start on a new page; besides report.pdf with
-both, each part is written as report-<slug>.pdf, for the spec's two uploads. Blocks before the
-first part (introduction, reproducibility) open every PDF.
+Besides report.pdf with both parts ("Part 1: Assignment", "Part 2: Bonus") and the appendix
+(run details, full tables; it opens a page), each part is written as report-<slug>.pdf, for the
+spec's two uploads. Blocks before the first part (the introduction) open every PDF.
 """
 
 from __future__ import annotations

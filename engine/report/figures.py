@@ -47,7 +47,7 @@ def loss_and_cost(
     y-range, from epoch 2 on (the first epoch's cost would set the scale), the others their own."""
     columns = 1 if len(runs) == 1 else 2
     rows = (len(runs) + 1) // 2
-    fig = _figure(2.2 * rows)
+    fig = _figure(1.95 * rows)
     axes = list(np.atleast_1d(fig.subplots(rows, columns)).flat)
     shared = [
         value
@@ -125,17 +125,19 @@ def gap_against_training(
     each on its own y-axis (twin axes: the heads' losses differ by about K). Right, each
     (label, train_acc per seed, val_acc per seed): the mean accuracy gap against the mean
     training accuracy, one point per epoch, all on shared axes."""
-    fig = _figure(2.6)
+    fig = _figure(2.3)
     left, right = fig.subplots(1, 2)
     colours = ("tab:blue", "tab:orange")
     axes = [left, left.twinx()]
+    lines = []
     for ax, (title, history), colour in zip(axes, losses, colours):
         epochs = _epochs(history)
-        ax.plot(epochs, [s.train_loss for s in history], color=colour, label=title)
+        lines += ax.plot(epochs, [s.train_loss for s in history], color=colour, label=title)
         ax.plot(epochs, [s.val_loss for s in history], color=colour, linestyle="--")
         ax.tick_params(labelsize=TICK, colors=colour, axis="y")
     _axes(left, "loss (solid: training, dashed: validation)", "")
-    left.legend(fontsize=LEGEND - 1, frameon=False, loc="upper right")
+    # Each twin axis knows only its own lines: one legend for both heads.
+    left.legend(handles=lines, fontsize=LEGEND - 1, frameon=False, loc="upper right")
     palette = ("tab:blue", "tab:cyan", "tab:orange", "tab:red", "tab:brown", "tab:purple")
     for (label, train, val), colour in zip(series, palette):
         mean_train = np.mean(np.asarray(train), axis=0)
@@ -155,7 +157,7 @@ def true_class_densities(
     """Exercise 2.2: for each (label, [(p_true, correct) on training, on test]), the density of
     the probability of the true class, correctly and incorrectly classified images in two
     columns, training and test in two rows, both heads in each panel; shared axes."""
-    fig = _figure(3.4)
+    fig = _figure(2.9)
     axes = fig.subplots(2, 2, sharex=True, sharey=True)
     bins = np.linspace(0, 1, 26)
     for row, split in enumerate(("training", "test")):

@@ -44,9 +44,14 @@ def final_model(
     doc.heading("The final model", 3)
     doc.paragraph(
         plain(
-            f"The combination's λ was chosen among "
-            f"{', '.join(f'λ = {config_of(r).lam:g}' for r in tried)} on validation accuracy "
-            f"(seed {config_of(tried[0]).seed}). With it, the final model is chosen among these "
+            (
+                f"The combination's λ was chosen among "
+                f"{', '.join(f'λ = {config_of(r).lam:g}' for r in tried)} on validation "
+                f"accuracy (seed {config_of(tried[0]).seed}). "
+                if len(tried) > 1
+                else f"The combination has λ = {config.lam:g} (this budget tries no other). "
+            )
+            + "With it, the final model is chosen among these "
             f"candidates: each seed's trained model; the weights averaged over the "
             f"{len(runs)} seeds (W and b averaged: since the scores are linear in W and b, this "
             "is exactly the model whose scores are the average of the seeds' scores); and that "
@@ -76,7 +81,6 @@ def final_model(
         "chosen one is the only one tested (± binomial standard error).",
         "tab:final",
     )
-    _curves_and_templates(doc, runs[0], model)
     doc.numbers["final_model"] = {
         "config": config.to_dict(),
         "candidate": name,
@@ -102,6 +106,7 @@ def final_model(
             )
         )
     )
+    _curves_and_templates(doc, runs[0], model)
 
 
 def _curves_and_templates(doc: Document, run: dict, model: dict) -> None:
@@ -113,12 +118,10 @@ def _curves_and_templates(doc: Document, run: dict, model: dict) -> None:
     history = history_of(run)
     config = config_of(run)
     fig: Figure = figures.loss_and_cost([(f"seed {config.seed}", history, config.lam > 0)])
-    doc.figure(
-        fig,
-        "final-curves.png",
-        f"The final configuration, seed {config.seed}: training (green) and validation (red) "
-        f"loss per epoch; η drops ×0.1 after epoch {config.decay_every}.",
-        "fig:final-curves",
+    doc.paragraph(
+        "Its class templates are in @fig:final-templates; the loss per epoch of its "
+        f"configuration (seed {config.seed}), with $eta$ cut ×0.1 after epoch "
+        f"{config.decay_every}, is in @fig:final-curves in the appendix."
     )
     doc.figure(
         figures.templates([("chosen", model["W"])]),
@@ -126,3 +129,11 @@ def _curves_and_templates(doc: Document, run: dict, model: dict) -> None:
         "The chosen final model's templates (rows of $W$).",
         "fig:final-templates",
     )
+    with doc.in_appendix():
+        doc.figure(
+            fig,
+            "final-curves.png",
+            f"The final configuration, seed {config.seed}: training (green) and validation "
+            f"(red) loss per epoch; $eta$ drops ×0.1 after epoch {config.decay_every}.",
+            "fig:final-curves",
+        )

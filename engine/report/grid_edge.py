@@ -18,17 +18,25 @@ def _outward(axis: str, value: float, up: bool) -> float | None:
     return value * 2 if up else (value // 2 if value > 1 else None)
 
 
-def edges(tried: Mapping[str, Sequence[float]], chosen: Mapping[str, float]) -> dict[str, float]:
-    """For each axis along which chosen is the smallest or largest value tried (and more than
-    one value was tried, or the grid held a single value), the next value beyond it; an axis at
-    a hard bound (λ = 0) is interior by definition."""
+def edges(
+    tried: Mapping[str, Sequence[float]], chosen: Mapping[str, float], max_batch: int | None = None
+) -> dict[str, float]:
+    """For each axis along which chosen is the smallest or largest value tried, the next value
+    beyond it; an axis at a hard bound (λ = 0, a batch of the whole training set, max_batch) is
+    interior by definition."""
     found = {}
     for axis in AXES:
         values = sorted(set(tried[axis]))
         value = chosen[axis]
         if value == values[-1]:
             step = _outward(axis, value, up=True)
-            if step is not None and step not in values:
+            too_big = (
+                axis == "n_batch"
+                and max_batch is not None
+                and step is not None
+                and step > max_batch
+            )
+            if step is not None and step not in values and not too_big:
                 found[axis] = step
                 continue
         if value == values[0]:

@@ -23,7 +23,7 @@ from linclf.engine.report.blocks import (
 from linclf.engine.report.markup import Span, typst_string, typst_text
 
 # Headings are sticky in Typst (kept with the block that follows them); figures never break;
-# tables may break across pages, repeating their header. Every part but the first opens a page.
+# tables may break across pages, repeating their header. The appendix opens a page.
 TEMPLATE = """\
 #set document(title: {title}, author: {author}, date: none)
 #set page(paper: "a4", margin: (x: 2.25cm, top: 2.3cm, bottom: 2.5cm),
@@ -61,11 +61,11 @@ def typst_source(front: Front, blocks: list[Block], elsewhere: dict[str, str]) -
             author=typst_string(front.author),
         )
     ]
-    first_part = True
     for block in blocks:
-        if isinstance(block, Part) and not first_part:
+        # The main text runs on (each part is also its own PDF for the uploads); the
+        # appendix opens a page, so the main text's length shows.
+        if isinstance(block, Part) and not block.own_pdf:
             out.append("#pagebreak(weak: true)")
-        first_part &= not isinstance(block, Part)
         out.append(_block(block, numbering, elsewhere))
     return "\n\n".join(out) + "\n"
 
