@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from linclf.engine import status as st
-from linclf.engine.train import DIVERGED_LOSS, EpochStats
+from linclf.engine.records import DIVERGED_LOSS, EpochStats
 
 PATIENCE = 3
 NAN, DIVERGED, RISING, STALLED = "nan", "diverged", "rising", "stalled"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from linclf.engine.config import config_fields
 from linclf.engine.files import atomic_write
+from linclf.engine.records import EpochStats
 from linclf.engine.runs import HISTORY_FIELDS
-from linclf.engine.train import EpochStats
 
 Run = tuple[str, Mapping, Sequence[EpochStats]]
 CONFIG_NAMES = tuple(f.name for f in config_fields())

@@ -25,11 +25,11 @@ from linclf.engine import notes as nt
 from linclf.engine import runread
 from linclf.engine import status as st
 from linclf.engine.config import config_fields
+from linclf.engine.records import EpochStats
 from linclf.engine.rowcache import RowCache, sources
 from linclf.engine.runfilter import ANY, BOOL, NUMBER, TAGS, TEXT
 from linclf.engine.runs import FORMAT
 from linclf.engine.runwatch import MARKERS
-from linclf.engine.train import EpochStats
 
 
 @dataclass(frozen=True)
