@@ -100,10 +100,8 @@ class Insight:
 
 
 def summary(insight: Insight, shown: int, total: int) -> Text:
-    """What the Runs view's filter is, for its help line."""
-    if not insight.conditions:
-        return Text("/: filter", style="dim")
-    return Text(f"filter {printable(insight.text)}: {shown} of {total} runs (/ to change)")
+    """The filter in force, for the Runs view's help line."""
+    return Text(f"filter {printable(insight.text)}: {shown} of {total} runs", style="bold")
 
 
 def cycle_curves(app, setting: str) -> None:

@@ -53,7 +53,7 @@ STARTS = ("start", "check", "toggle_form")
 def allowed(app, action: str) -> bool:
     """Whether a key's action may run now: never behind a modal screen (help), a stop only
     while its run is on screen, nothing that starts a run or check while only watching."""
-    if action in ("quit", "help"):
+    if action in ("quit", "help", "focus_next", "focus_previous"):  # tab in a dialog
         return True
     if isinstance(app.screen, ModalScreen):
         return False

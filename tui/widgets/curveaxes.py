@@ -57,6 +57,6 @@ def log_axis(low: float, high: float) -> tuple[list[float], list[str]]:
 
 
 def setting(level: str, log_y: bool) -> str:
-    """The part of a plot's title that says how it is drawn."""
-    smooth = "raw" if sm.LEVELS[level] == 0 else f"EMA {level} {sm.LEVELS[level]:g}, raw faint"
-    return f"{smooth} · {'log' if log_y else 'linear'} y"
+    """How a plot is drawn, short enough for its title at 80 columns ("EMA high · log y")."""
+    smooth = "raw" if sm.LEVELS[level] == 0 else f"EMA {level}"
+    return f"{smooth} · log y" if log_y else smooth

@@ -216,9 +216,13 @@ class Curves(PlotextPlot):
 
     def _title(self) -> None:
         """plotext drops a title wider than the plot: the parts that fit, most needed first
-        (what is drawn, values not drawn, the key of one run's two curves, the key hint)."""
-        parts = [f"{TITLES[self.metric]} per {self.drawn_x}"]
-        parts.append(f" · {ax.setting(self.level, self.log_y)}")
+        (what is drawn and how, values not drawn, the key of one run's two curves, the key
+        hint). How it is drawn is never left out: "per epoch" goes first (the x label says it)."""
+        drawn = f" · {ax.setting(self.level, self.log_y)}"
+        what = f"{TITLES[self.metric]} per {self.drawn_x}"
+        if len(what + drawn) > self.size.width - 8:
+            what = TITLES[self.metric]
+        parts = [what + drawn]
         if self.skipped:
             parts.append(f" · {self.skipped} NaN/inf/huge values not drawn")
         if len(self.series) == 1:

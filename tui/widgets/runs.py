@@ -90,6 +90,8 @@ class RunsPanel(Vertical):
         table = self.table
         count = len(table.snaps)
         line = Text()
+        if self.insight is not None and self.insight.conditions:  # first: what hides runs
+            line.append_text(summary(self.insight, count, len(self._all[0]))).append(" · ")
         for group, searches in sorted(table.searches.items()):
             runs = [s for s in table.snaps.values() if s.group == group]
             for search in searches:  # a search's progress first: it is what a watcher waits for
@@ -97,8 +99,6 @@ class RunsPanel(Vertical):
                 line.append_text(d.search_progress(search, runs))
                 line.append(" · ")
         line.append(f"{d.plural(count, 'run')} under {printable(self.out)}")
-        if self.insight is not None:
-            line.append(" · ").append_text(summary(self.insight, count, len(self._all[0])))
         if self.left_out:
             line.append(
                 f" (the newest; {self.left_out}+ older folders not read: pass a narrower --out)"
