@@ -170,7 +170,10 @@ async def test_a_new_alert_is_marked_with_its_epoch_rings_and_sets_the_title(tmp
         nan = EpochStats(3, math.nan, math.nan, 0.1, math.nan, math.nan, 0.1, 0.5, 0.001)
         append_epochs(run, [nan])
         await wait_for(pilot, lambda: "nan@3" in str(table.get_row(str(run))), 20)
-        assert app.alerts.signalled == ["linclf: live nan@3"] and rang == [1]
+        await wait_for(pilot, lambda: app.alerts.signalled, 10)
+        # A loaded machine may also see the writer stall (stalled@E): the NaN is signalled.
+        assert any(t.startswith("linclf: live ") and "nan@3" in t for t in app.alerts.signalled)
+        assert len(rang) == len(app.alerts.signalled)
         assert "nan@3" in app.sub_title
 
 

@@ -273,7 +273,7 @@ class LinclfApp(App):
         )
         self.alerts.update(followed, event.searches)
         self.insight.update(event.runs)
-        self.alerts.rules(self.insight.alert_labels())
+        self.alerts.rules(self.insight.changed)
         # A reading posted just before the app began to close finds its views being removed.
         with contextlib.suppress(NoMatches):
             if event.followed is not None and event.followed.path == self.followed:

@@ -72,6 +72,9 @@ class RunsPanel(Vertical):
     def on_mount(self) -> None:
         self.query_one(FilterBar).display = False
         self.table.flags = lambda snap: self.insight.flags(snap) if self.insight else Text()
+        self.table.any_flagged = lambda snaps: bool(
+            self.insight and self.insight.any_flagged(snaps)
+        )
         self._help()
 
     @property

@@ -61,6 +61,7 @@ class RunsTable(DataTable):
         self._flush_pending, self._flushed = False, 0.0
         # A run's alerts, tags and note (tui/insight.py), in a column while any run has some.
         self.flags: Callable[[RunSnap], Text] = lambda snap: Text()
+        self.any_flagged: Callable[[dict], bool] = lambda snaps: False
         self._flagged = False
 
     @property
@@ -157,7 +158,7 @@ class RunsTable(DataTable):
         if chosen is not None and chosen != self.chosen:
             self.chosen, old = chosen, {}  # every test cell may change
         self.fields = [f for f in d.varied_fields(snaps.values()) if f not in IN_FIXED]
-        self._flagged = any(self.flags(snap) for snap in snaps.values())
+        self._flagged = self.any_flagged(snaps)
         layout = (tuple(self.fields), tuple(sorted(snaps)), self.sort_column, self.reverse)
         layout += (self._flagged,)
         if layout != self._table_layout:
