@@ -200,12 +200,12 @@ async def test_help_and_palette_list_every_new_key(tmp_path):
             console.print(static.content)
         text = console.export_text()
         for key in (
-            "filter",
-            "hyper-parameter view",
-            "note and tags",
-            "smoothing",
+            "filter (esc clears)",
+            "hyper-params",
+            "note+tags",
+            "smooth off/low/high",
             "log y",
-            "update step",
+            "x epoch/step",
             "export",
         ):
             assert key in text
