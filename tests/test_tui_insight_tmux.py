@@ -7,6 +7,7 @@ import math
 import os
 import shutil
 import sys
+import time
 
 import pytest
 from runstore import append_epochs, fixed_history, write_run
@@ -22,6 +23,10 @@ pytestmark = [
     pytest.mark.timeout(300),
     pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
 ]
+
+
+def pane_title(app: TmuxApp) -> str:
+    return app._tmux("display-message", "-p", "-t", "app", "#{pane_title}").strip()
 
 
 def alive(app: TmuxApp) -> None:
@@ -76,7 +81,9 @@ def test_insight_keys_at_80x24_in_tmux(tmp_path):
         nan = EpochStats(3, math.nan, math.nan, 0.1, math.nan, math.nan, 0.1, 0.5, 0.001)
         append_epochs(live, [nan])
         app.wait_for("nan@3", timeout=30)
-        title = app._tmux("display-message", "-p", "-t", "app", "#{pane_title}")
-        assert title.startswith(f"linclf: {live.name} nan@3")  # stalled@3 may follow
+        deadline = time.monotonic() + 20
+        while f"{live.name} nan@3" not in pane_title(app) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert pane_title(app).startswith(f"linclf: {live.name} nan@3"), pane_title(app)
         alive(app)
         app.send_keys("q")
