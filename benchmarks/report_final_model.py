@@ -14,11 +14,11 @@ from pathlib import Path
 
 from linclf.engine import archive
 from linclf.engine.config import TrainConfig
-from linclf.engine.executor import executor_for
 from linclf.engine.report.document import Document
 from linclf.engine.report.exercise21 import combined_candidates
 from linclf.engine.report.experiments import FULL, Experiments, config_of, seeded
 from linclf.engine.report.final_model import final_model
+from linclf.engine.training.executor import executor_for
 
 
 def main() -> None:

@@ -84,7 +84,7 @@ def test_test_split_stays_pixels_and_normalises_block_by_block(tiny_data_dir):
 def test_a_test_split_normalised_once_scores_to_the_same_bits(tiny_data_dir):
     """The report scores many models on one test set, normalised once: same scores, bit for
     bit, as the block-by-block pixels."""
-    from linclf.engine.train import score_test
+    from linclf.engine.training.train import score_test
 
     data = load_splits(tiny_data_dir)
     net = {

@@ -1,6 +1,6 @@
 """The report's figures say what their captions promise, read from the matplotlib objects."""
 
-from linclf.engine.train import EpochStats
+from linclf.engine.records import EpochStats
 
 
 def _history(loss: float) -> list[EpochStats]:

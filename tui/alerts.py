@@ -1,11 +1,13 @@
 """The signal a person away from the screen asked for: when the followed run, or a search the
-app shows, completes, fails, diverges, stalls or dies, the terminal bell rings and the
+app shows, completes, fails, diverges, stalls or dies, or when a run of the store newly meets
+a rule of engine/insight/alerts.py (nan, diverged, rising@E, stalled), the terminal bell rings and the
 window title says so (OSC 2, which tmux, xterm and most terminals show). `--no-signal` turns
 it off. A run or search already ended when first seen does not ring."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from linclf.engine import status as st
 
@@ -43,11 +45,24 @@ class Alerts:
         before = self.seen.get(key)
         self.seen[key] = state
         if before is not None and before != state and state in NEWS:
-            title = title_safe(f"linclf: {what} {state}")
-            self.signalled.append(title)
-            if self.enabled:
-                self.bell()
-                self.title(title)
+            self._signal(f"linclf: {what} {state}")
+
+    def _signal(self, text: str) -> None:
+        title = title_safe(text)
+        self.signalled.append(title)
+        if self.enabled:
+            self.bell()
+            self.title(title)
+
+    def rules(self, found: Mapping[Path, str]) -> None:
+        """found: each run's alerts as labels ("nan@3 rising@7"); a label a run did not have
+        at the last snapshot is news (a run first seen with alerts does not ring)."""
+        for path, labels in found.items():
+            before = self.seen.get(("rules", path))
+            self.seen[("rules", path)] = labels
+            new = [label for label in labels.split() if label not in (before or "").split()]
+            if before is not None and new:
+                self._signal(f"linclf: {path.name} {' '.join(new)}")
 
     def update(self, followed, searches: dict) -> None:
         """followed: the RunSnap of the followed run (or None); searches: group → progress."""

@@ -19,7 +19,7 @@ from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from linclf.engine.config import TrainConfig
-from linclf.tui import alerts, views
+from linclf.tui import alerts, insight, views
 from linclf.tui.control import RunControl
 from linclf.tui.hangup import HangupSafeDriver, ShutdownGuard
 from linclf.tui.launch import CheckFailure, CheckProcess
@@ -55,6 +55,10 @@ class LinclfApp(App):
         Binding("f6", "stop", "Stop", show=False, priority=True),
         Binding("c", "check", "Check"),
         Binding("a", "next_metric", "Curves"),
+        Binding("e", "curves('level')", "Smooth", show=False),
+        Binding("y", "curves('log_y')", "Log y", show=False),
+        Binding("u", "curves('x_by')", "x: epoch/step", show=False),
+        Binding("p", "export", "Export", show=False),
         Binding("f", "toggle_form", "Form"),
         *(
             Binding(str(k), f"tab('{view}')", label.split()[1], show=False)
@@ -82,6 +86,7 @@ class LinclfApp(App):
         self.followed: Path | None = follow
         self.snapshot = StoreChanged({})
         self.watcher = Watcher(self.out)
+        self.insight = insight.Insight(self.out)  # rows, filter, alerts and notes of the runs
         self.runs = RunControl(self, self.out, data_dir)
         self.check_process = CheckProcess(data_dir)
         self.shutdown_guard = ShutdownGuard(self, self._on_shutdown_signal)
@@ -181,6 +186,12 @@ class LinclfApp(App):
         for curves in self.query(Curves):
             curves.next_metric()
 
+    def action_curves(self, setting: str) -> None:
+        insight.cycle_curves(self, setting)
+
+    def action_export(self) -> None:
+        insight.export_shown(self)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -263,6 +274,8 @@ class LinclfApp(App):
             event.followed if event.followed and event.followed.path == self.followed else None
         )
         self.alerts.update(followed, event.searches)
+        self.insight.update(event.runs)
+        self.alerts.rules(self.insight.changed)
         # A reading posted just before the app began to close finds its views being removed.
         with contextlib.suppress(NoMatches):
             if followed is not None:

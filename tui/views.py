@@ -53,7 +53,7 @@ STARTS = ("start", "check", "toggle_form")
 def allowed(app, action: str) -> bool:
     """Whether a key's action may run now: never behind a modal screen (help), a stop only
     while its run is on screen, nothing that starts a run or check while only watching."""
-    if action in ("quit", "help"):
+    if action in ("quit", "help", "focus_next", "focus_previous"):  # tab in a dialog
         return True
     if isinstance(app.screen, ModalScreen):
         return False
@@ -89,6 +89,23 @@ def _runs(app, act) -> None:
     act(app.query_one(RunsPanel))
 
 
+def insight_commands(app) -> Iterable[SystemCommand]:
+    """The palette's entries for the keys of issue 21 (filter, views, curves, export)."""
+    for name, key, act in (
+        ("Runs: filter", "/", lambda p: p.action_filter()),
+        ("Runs: hyper-parameter view", "h", lambda p: p.action_hparams()),
+        ("Runs: note and tags", "n", lambda p: p.action_note()),
+    ):
+        yield SystemCommand(name, f"key {key}", lambda act=act: _runs(app, act))
+    for name, key, setting in (
+        ("Curves: smoothing off / low / high", "e", "level"),
+        ("Curves: log y", "y", "log_y"),
+        ("Curves: x by epoch / update step", "u", "x_by"),
+    ):
+        yield SystemCommand(name, f"key {key}", lambda s=setting: app.action_curves(s))
+    yield SystemCommand("Export histories (CSV) and plot (PNG)", "key p", app.action_export)
+
+
 def system_commands(app) -> Iterable[SystemCommand]:
     """Every action of the app by name (ctrl+p)."""
     yield SystemCommand("Start run", KEYS[0][1], app.action_start)
@@ -115,4 +132,5 @@ def system_commands(app) -> Iterable[SystemCommand]:
         "key enter",
         lambda: _runs(app, lambda p: p.action_follow()),
     )
+    yield from insight_commands(app)
     yield SystemCommand("Help", "every key of linclf-tui", app.action_help)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from rich.text import Text
 from textual.message import Message
@@ -14,6 +15,7 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
 from linclf.engine.records import EpochStats
+from linclf.tui import curveaxes as ax
 
 METRICS = ("loss", "cost", "acc")
 TITLES = {"loss": "loss", "cost": "cost", "acc": "accuracy (%)"}
@@ -30,6 +32,7 @@ REDRAW_SECONDS = 0.5  # a fast run replots at most this often: each build costs 
 class Series:
     label: str
     history: tuple[EpochStats, ...]
+    config: Mapping = field(default_factory=dict, compare=False)  # for x by update step
 
 
 def epoch_ticks(last: int, most: int = 8) -> list[int]:
@@ -94,6 +97,10 @@ class Curves(PlotextPlot):
     train and val; several show each run's val curve, labelled by the config that differs."""
 
     metric: reactive[str] = reactive("loss")
+    # How the curves are drawn (the app's keys e, y and u set them on every plot at once).
+    level: reactive[str] = reactive("off", init=False)
+    log_y: reactive[bool] = reactive(False, init=False)
+    x_by: reactive[str] = reactive("epoch", init=False)
 
     class Drawn(Message):
         """The plot was rebuilt: its legend() may have changed."""
@@ -108,10 +115,11 @@ class Curves(PlotextPlot):
         self._drawn = 0.0
         self._pending = False
         self._built: tuple | None = None  # (what it was built from, the built plot)
+        self.drawn_x = "epoch"  # x_by, unless a run's steps per epoch cannot be told
 
-    def show(self, series: list[tuple[str, tuple[EpochStats, ...]]]) -> None:
-        """series: (label, history) per run; redrawn at most every REDRAW_SECONDS."""
-        self.series = [Series(label, thinned(tuple(history))) for label, history in series]
+    def show(self, series: list[tuple]) -> None:
+        """series: (label, history[, config]) per run; redrawn at most every REDRAW_SECONDS."""
+        self.series = [Series(s[0], thinned(tuple(s[1])), *s[2:]) for s in series]
         wait = self._drawn + REDRAW_SECONDS - time.monotonic()
         if wait <= 0:
             self.replot()
@@ -124,6 +132,8 @@ class Curves(PlotextPlot):
 
     def watch_metric(self) -> None:
         self.replot()
+
+    watch_level = watch_log_y = watch_x_by = watch_metric
 
     def point_count(self) -> int:
         return sum(len(s.history) for s in self.series)
@@ -145,7 +155,8 @@ class Curves(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.xlabel("epoch")
+        self.drawn_x = ax.drawn_x(self.x_by, [s.config for s in self.series])
+        plt.xlabel("update step" if self.drawn_x == "step" else "epoch")
         scale = 100.0 if self.metric == "acc" else 1.0
         self.skipped, last = 0, 0
         self.keys = []
@@ -159,17 +170,22 @@ class Curves(PlotextPlot):
                 self.skipped += len(points) - len(good)
                 if not good:
                     continue
+                xs, raw, ys = ax.points(good, series.config, self.drawn_x, self.level, self.log_y)
+                if not xs:
+                    continue
                 last = max(last, max(e for e, _ in good))
                 style = k + j
                 marker, colour = MARKERS[style % len(MARKERS)], COLOURS[style % len(COLOURS)]
+                if self.level != "off":  # the raw curve stays in view, faint
+                    plt.plot(xs, raw, marker="⋅", color="gray")
                 # No plotext label: its legend would be drawn over the plot's top rows.
-                plt.plot([e for e, _ in good], [v for _, v in good], marker=marker, color=colour)
-                values += [v for _, v in good]
-                shapes.append({(e, float(f"{v:.6g}")) for e, v in good})
+                plt.plot(xs, ys, marker=marker, color=colour)
+                values += ys
+                shapes.append({(x, float(f"{v:.6g}")) for x, v in zip(xs, ys)})
                 label = f"{series.label} {side}".strip() if len(self.series) > 1 else side
                 self.keys.append((marker, colour, label, None))
         self._hidden(shapes)
-        if last:
+        if last and self.drawn_x == "epoch":
             ticks: list[float] = list(epoch_ticks(last))
             plt.xticks(ticks)
         self._range = (min(values), max(values)) if values else None
@@ -196,8 +212,13 @@ class Curves(PlotextPlot):
 
     def _title(self) -> None:
         """plotext drops a title wider than the plot: the parts that fit, most needed first
-        (what is drawn, values not drawn, the key of one run's two curves, the key hint)."""
-        parts = [f"{TITLES[self.metric]} per epoch"]
+        (what is drawn and how, values not drawn, the key of one run's two curves, the key
+        hint). How it is drawn is never left out: "per epoch" goes first (the x label says it)."""
+        drawn = f" · {ax.setting(self.level, self.log_y)}"
+        what = f"{TITLES[self.metric]} per {self.drawn_x}"
+        if len(what + drawn) > self.size.width - 8:
+            what = TITLES[self.metric]
+        parts = [what + drawn]
         if self.skipped:
             parts.append(f" · {self.skipped} NaN/inf/huge values not drawn")
         if len(self.series) == 1:
@@ -212,12 +233,14 @@ class Curves(PlotextPlot):
     def render(self):
         # A layout pass of the screen renders every widget again: the plot is built (tens of
         # milliseconds) only when its data, metric, size or theme changed since the last build.
-        key = (self._drawn, self.metric, self.size, self.app.theme)
+        key = (self._drawn, self.metric, self.size, self.app.theme, self.level, self.log_y)
         if self._built is not None and self._built[0] == key:
             return self._built[1]
         if self._sized != self.size:
             self._sized = self.size
-            if self._range is not None:
+            if self._range is not None and self.log_y:
+                self.plt.yticks(*ax.log_axis(*self._range))
+            elif self._range is not None:
                 self._y_axis(*self._range)
             self._title()
         try:

@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEYS = (
-    ("s / F5", "start linclf train with the form's settings, as its own process"),
-    ("x / F6", "stop the followed run as Ctrl-C does: it finishes its epoch, saves"),
+    ("s / F5", "start linclf train with the form's settings"),
+    ("x / F6", "stop the followed run as Ctrl-C does; it saves"),
     ("c", "run the gradient check"),
     ("a", "curves: loss → cost → accuracy"),
     ("1 2 3 4", "views: Run · Check · Templates · Runs"),
@@ -21,17 +21,19 @@ KEYS = (
     ("space", "Runs: mark runs to compare (curves and config diff)"),
     ("home / end", "Run: first epoch / follow the newest epoch again"),
     ("o / O", "Runs: sort by the next column / reverse the order"),
+    ("/ h n", "Runs: filter (esc clears) · hyper-params · note+tags"),
+    ("e y u", "curves: smooth off/low/high · log y · x epoch/step"),
+    ("p", "export marked runs' CSV and the plot's PNG to exports/"),
     ("escape", "leave a text field (then letters are keys again)"),
     ("ctrl+p", "command palette: every action by name"),
     ("?", "this help"),
     ("q", "quit; runs started here keep training (q says so once)"),
 )
 ABOUT = (
-    "The Run view follows one run folder live: the app's own run, one chosen in Runs, or "
-    "linclf-tui --follow RUN_DIR. Runs lists every run under --out, also those of linclf "
-    "train, search and report running elsewhere (+ marks those started here); dead writers "
-    "are marked. A run started here is a linclf train process of its own: quitting, or a "
-    "dropped connection, leaves it training."
+    "The Run view follows one run folder live (the app's own, one chosen in Runs, or "
+    "linclf-tui --follow RUN_DIR). Runs lists every run under --out, wherever it was started; "
+    "dead writers are marked. Runs started here (+) are processes of their own: quitting "
+    "leaves them training."
 )
 
 

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.reactive import reactive
+from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
@@ -106,3 +107,27 @@ class HParamsView(Vertical, can_focus=True):
 def _scored(row: RunRow, metric: str) -> bool:
     value = row.cells.get(metric)
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+class HParamsScreen(ModalScreen[None]):
+    """The hyper-parameter view over the whole screen (escape, h or q closes it)."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("h", "dismiss", "Close", show=False),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+    DEFAULT_CSS = "HParamsScreen { background: $surface; }"
+
+    def __init__(self, rows: Sequence[RunRow]) -> None:
+        super().__init__()
+        self.rows = list(rows)
+
+    def compose(self) -> ComposeResult:
+        yield HParamsView(id="hparams")
+        yield Static(Text("escape closes · m: next metric", style="dim"))
+
+    def on_mount(self) -> None:
+        view = self.query_one(HParamsView)
+        view.show(self.rows)
+        view.focus()

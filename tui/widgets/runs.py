@@ -17,16 +17,20 @@ from linclf.engine.store.runwatch import RunSnap
 from linclf.engine.text import printable
 from linclf.tui import describe as d
 from linclf.tui.chosen import ChosenReader
+from linclf.tui.insight import Insight, summary
 from linclf.tui.widgets.compare import ComparePanel
 from linclf.tui.widgets.curves import COLOURS, Curves
+from linclf.tui.widgets.filterbar import FilterBar
+from linclf.tui.widgets.hparams import HParamsScreen
 from linclf.tui.widgets.line import Line
+from linclf.tui.widgets.noteedit import NoteEditor
 from linclf.tui.widgets.runtable import RunsTable
 
 
-def overlay(runs: list[RunSnap]) -> list[tuple[str, tuple]]:
+def overlay(runs: list[RunSnap]) -> list[tuple[str, tuple, dict]]:
     """Curves of several runs, each labelled by the config that differs (one: no label)."""
     fields = d.varied_fields(runs)
-    return [(d.legend(s, fields) if len(runs) > 1 else "", s.history) for s in runs]
+    return [(d.legend(s, fields) if len(runs) > 1 else "", s.history, s.info.config) for s in runs]
 
 
 class RunsPanel(Vertical):
@@ -34,6 +38,10 @@ class RunsPanel(Vertical):
         Binding("space", "toggle_mark", "Compare", show=False),
         Binding("enter", "follow", "Follow", show=False),
         Binding("z", "zoom", "Zoom"),
+        Binding("slash", "filter", "Filter"),
+        Binding("escape", "leave_filter", "Clear filter", show=False),
+        Binding("h", "hparams", "Hyper-params", show=False),
+        Binding("n", "note", "Note", show=False),
     ]
 
     class Follow(Message):
@@ -50,9 +58,11 @@ class RunsPanel(Vertical):
         self.left_out = 0
         self.chosen = ChosenReader()
         self._shown: tuple = ()
+        self._all: tuple = ({}, {}, {}, 0)  # the last update's arguments, before the filter
 
     def compose(self) -> ComposeResult:
         yield Line("", id="runs-help")
+        yield FilterBar(id="runs-filter")
         yield RunsTable(id="runs-table")
         yield Line("", id="run-legend")
         with Horizontal(id="compare"):
@@ -60,7 +70,16 @@ class RunsPanel(Vertical):
             yield ComparePanel("", id="run-side")
 
     def on_mount(self) -> None:
+        self.query_one(FilterBar).display = False
+        self.table.flags = lambda snap: self.insight.flags(snap) if self.insight else Text()
+        self.table.any_flagged = lambda snaps: bool(
+            self.insight and self.insight.any_flagged(snaps)
+        )
         self._help()
+
+    @property
+    def insight(self) -> Insight | None:
+        return getattr(self.app, "insight", None)
 
     @property
     def table(self) -> RunsTable:
@@ -74,6 +93,8 @@ class RunsPanel(Vertical):
         table = self.table
         count = len(table.snaps)
         line = Text()
+        if self.insight is not None and self.insight.conditions:  # first: what hides runs
+            line.append_text(summary(self.insight, count, len(self._all[0]))).append(" · ")
         for group, searches in sorted(table.searches.items()):
             runs = [s for s in table.snaps.values() if s.group == group]
             for search in searches:  # a search's progress first: it is what a watcher waits for
@@ -95,6 +116,9 @@ class RunsPanel(Vertical):
         self, snaps: dict[Path, RunSnap], searches: dict, system: dict[str, str], left_out: int = 0
     ) -> None:
         table = self.table
+        self._all = (snaps, searches, system, left_out)
+        if self.insight is not None:
+            snaps = self.insight.shown(snaps)
         self.system, self.left_out = system, left_out
         folders = {snap.group for snap in snaps.values()} | set(searches)
         chosen = {g: self.chosen.read(self._folder(g)) for g in folders}
@@ -148,7 +172,7 @@ class RunsPanel(Vertical):
             return
         group_runs = [s for s in table.snaps.values() if s.group == group]
         if snap is not None:
-            curves.show([("", snap.history)])
+            curves.show([("", snap.history, snap.info.config)])
             side.show_run(snap, searches, system, group_runs, chosen)
         elif group is not None:
             # A group's heading: the leaders of its search, else its newest runs, overlaid.
@@ -183,6 +207,59 @@ class RunsPanel(Vertical):
             self.table.action_sort_reverse()
         else:
             self.table.action_sort_next()
+
+    def action_filter(self) -> None:
+        """/: the filter line, with the columns the runs have."""
+        bar = self.query_one(FilterBar)
+        bar.kinds = self.insight.kinds() if self.insight else {}
+        bar.display = True
+        bar.focus_input()
+
+    def on_filter_bar_applied(self, event: FilterBar.Applied) -> None:
+        event.stop()
+        if self.insight is not None:
+            self.insight.set_filter(event.conditions, event.text)
+        self.leave_filter(keep=True)
+
+    def action_leave_filter(self) -> None:
+        if self.query_one(FilterBar).display or (self.insight and self.insight.conditions):
+            self.leave_filter()
+
+    def leave_filter(self, keep: bool = False) -> None:
+        """Back to the table; escape (keep False) also clears the filter."""
+        bar = self.query_one(FilterBar)
+        if not keep and self.insight is not None:
+            self.insight.set_filter([], "")
+            bar.conditions, bar.text = [], ""
+        bar.display = False
+        self.table.focus()
+        self.update(*self._all)
+
+    def action_hparams(self) -> None:
+        """h: the hyper-parameter view of the marked runs, else of the highlighted search or
+        folder, else of every run shown."""
+        if self.insight is None:
+            return
+        table = self.table
+        group = table.highlighted_group()
+        paths = list(table.marked)
+        if len(paths) < 2 and group is not None:
+            paths = [p for p, s in table.snaps.items() if s.group == group]
+        if len(paths) < 2:
+            paths = list(table.snaps)
+        self.app.push_screen(HParamsScreen(self.insight.rows(paths)))
+
+    def action_note(self) -> None:
+        """n: the highlighted run's note and tags."""
+        snap = self.table.highlighted_run()
+        if snap is not None:
+            self.app.push_screen(NoteEditor(snap.path), lambda saved: self._noted(snap, saved))
+
+    def _noted(self, snap: RunSnap, saved) -> None:
+        if saved is not None and self.insight is not None:
+            self.insight.reread(snap.path)
+            self.table.rebuild()
+            self.update(*self._all)
 
     def action_follow(self) -> None:
         snap = self.table.highlighted_run()

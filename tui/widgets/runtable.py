@@ -6,6 +6,7 @@ column (o: next column, O: reverse); rows update in place, each cell at its full
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -26,6 +27,7 @@ FIXED = ("run", "state", "epochs", d.VAL, "test")
 # Shown in the epochs column ("12/40"): never a config column of its own.
 IN_FIXED = ("n_epochs",)
 NAME_WIDTH = 19  # "*" (marked for comparison), the indent under a group heading, the name
+FLAGS = "alerts·tags"
 GROUP = "group:"  # row keys of group headings
 REFRESH_SECONDS = 2.0
 
@@ -58,10 +60,18 @@ class RunsTable(DataTable):
         self._name_width = NAME_WIDTH - 1  # wider when shorter names would look the same
         self._in_cells: dict[Path, RunSnap] = {}  # the run each row's cells show
         self._flush_pending, self._flushed = False, 0.0
+        # A run's alerts, tags and note (tui/insight.py), in a column while any run has some.
+        self.flags: Callable[[RunSnap], Text] = lambda snap: Text()
+        self.any_flagged: Callable[[dict], bool] = lambda snaps: False
+        self._flagged = False
+
+    @property
+    def _fixed(self) -> tuple[str, ...]:
+        return (*FIXED, FLAGS) if self._flagged else FIXED
 
     @property
     def headers(self) -> list[str]:
-        return [*FIXED, *(d.field_label(n) for n in self.fields)]
+        return [*self._fixed, *(d.field_label(n) for n in self.fields)]
 
     def _name_cell(self, snap: RunSnap) -> Text:
         mark = "*" if snap.path in self.marked else "+" if snap.path in self.launched else " "
@@ -82,17 +92,21 @@ class RunsTable(DataTable):
             Text(d.epochs_text(snap), justify="right"),
             Text(fmt.percent(d.last_val(snap)), justify="right"),
             Text(fmt.percent(self._test_acc(snap)), justify="right"),
+            *([self.flags(snap)] if self._flagged else []),
             *(Text(d.value_text(snap.info.config.get(n)), justify="right") for n in self.fields),
         ]
 
     def _sort_key(self, snap: RunSnap):
         column = self.sort_column
-        if column >= len(FIXED):
-            value = snap.info.config.get(self.fields[column - len(FIXED)])
+        fixed = self._fixed
+        if column >= len(fixed):
+            value = snap.info.config.get(self.fields[column - len(fixed)])
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 return (0, *_number_key(-value))
             return (1, d.value_text(value))
-        name = FIXED[column]
+        name = fixed[column]
+        if name == FLAGS:
+            return (not self.flags(snap), self.flags(snap).plain)
         if name == "state":
             return (snap.state,)
         if name == "epochs":
@@ -145,7 +159,14 @@ class RunsTable(DataTable):
         if chosen is not None and chosen != self.chosen:
             self.chosen, old = chosen, {}  # every test cell may change
         self.fields = [f for f in d.varied_fields(snaps.values()) if f not in IN_FIXED]
-        layout = (tuple(self.fields), tuple(sorted(snaps)), self.sort_column, self.reverse)
+        self._flagged = self.any_flagged(snaps)
+        layout = (
+            tuple(self.fields),
+            tuple(sorted(snaps)),
+            self.sort_column,
+            self.reverse,
+            self._flagged,
+        )
         if layout != self._table_layout:
             self._table_layout = layout
             self._fit_names([path.name for path in snaps])

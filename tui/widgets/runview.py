@@ -70,7 +70,7 @@ class RunView(Vertical):
             table.extend(snap.history[-new:])
         self._shown = snap.epochs
         if old is None or old.history is not snap.history:
-            self.query_one(Curves).show([("", snap.history)])
+            self.query_one(Curves).show([("", snap.history, snap.info.config)])
         total = whole(snap.info.config.get("n_epochs"))
         bar_total = max(total or 0, snap.epochs, 1)
         self.query_one(ProgressBar).update(total=bar_total, progress=snap.epochs)

@@ -19,25 +19,8 @@ from linclf.engine.insight import curveplot
 from linclf.engine.insight import smoothing as sm
 from linclf.engine.insight.export import Run
 from linclf.engine.text import printable
+from linclf.tui.curveaxes import LEVELS, log_ticks
 from linclf.tui.widgets.curves import COLOURS, LIMIT, MARKERS
-
-LEVELS = tuple(sm.LEVELS)
-
-
-def log_ticks(low: float, high: float, most: int = 6) -> list[float]:
-    """Ticks between two positive values, at most `most`: 1-2-5 steps where they fit, else
-    1-5, else every decade (or every few); the two ends when none fall in."""
-    decades = range(math.floor(math.log10(low)), math.floor(math.log10(high)) + 1)
-    ticks: list[float] = []
-    for mantissas in ((1.0,), (1.0, 5.0), (1.0, 2.0, 5.0)):
-        found = [m * 10.0**k for k in decades for m in mantissas if low <= m * 10.0**k <= high]
-        if len(found) > most:
-            break
-        ticks = found
-    if not ticks and len(decades) > most:
-        step = math.ceil(len(decades) / most)
-        ticks = [10.0**k for k in decades[::step] if low <= 10.0**k <= high]
-    return ticks if len(ticks) >= 2 else [low, high]
 
 
 class TrendPlot(PlotextPlot, can_focus=True):
