@@ -1,8 +1,7 @@
-"""The insight widgets (hyper-parameter view, filter bar, trend plot) mounted alone in a tiny
+"""The insight widgets (hyper-parameter view, filter bar, note editor) mounted alone in a tiny
 app at 80×24, asserted on what the screen shows."""
 
 import dataclasses
-import math
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,10 @@ from textual.widgets import Input, Static
 
 from linclf.engine.config import TrainConfig
 from linclf.engine.insight import notes, runrows
+from linclf.tui.curveaxes import log_ticks
 from linclf.tui.widgets.filterbar import FilterBar
 from linclf.tui.widgets.hparams import HParamsView, ParamPlot
 from linclf.tui.widgets.noteedit import NoteEditor
-from linclf.tui.widgets.trend import TrendPlot, log_ticks
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -112,38 +111,6 @@ def noisy_history(n: int):
     return [
         dataclasses.replace(s, val_loss=s.val_loss + (0.3 if s.epoch % 2 else -0.3)) for s in base
     ]
-
-
-async def test_trend_plot_shows_its_setting_and_the_keys_change_it(tmp_path):
-    plot = TrendPlot()
-    app = Harness(plot)
-    runs = [
-        ("eta=0.01 [red]x\x1b[2J", TrainConfig(eta=0.01).to_dict(), noisy_history(30)),
-        (
-            "crafted",
-            {"n_batch": "x"},
-            [dataclasses.replace(s, val_loss=math.nan) for s in fixed_history(3)],
-        ),
-    ]
-    async with app.run_test(size=(80, 24)) as pilot:
-        plot.show(runs)
-        plot.focus()
-        await pilot.pause()
-        assert "val_loss · raw · linear y · x by epoch" in text_of(plot)
-        await pilot.press("e")
-        assert "EMA 0.6 (low)" in text_of(plot)
-        await pilot.press("e", "y")
-        assert "EMA 0.9 (high), raw faint · log y" in text_of(plot)
-        await pilot.press("u")
-        assert "x by epoch (steps unknown)" in text_of(plot)  # the crafted run has no n_batch
-        plot.show(runs[:1])
-        await pilot.pause()
-        assert "x by step" in text_of(plot) and "update step" in text_of(plot)
-        assert "\x1b[2J" not in text_of(plot)
-        png = plot.export_png(tmp_path / "shown.png")
-        assert png.read_bytes().startswith(b"\x89PNG")
-        await pilot.press("v")
-        assert plot.metric == "train_cost" and "train_cost" in text_of(plot)
 
 
 def test_log_ticks_are_1_2_5_steps_inside_the_range():

@@ -1,6 +1,7 @@
 """The signal a person away from the screen asked for: when the followed run, or a search the
 app shows, completes, fails, diverges, stalls or dies, or when a run of the store newly meets
-a rule of engine/insight/alerts.py (nan, diverged, rising@E, stalled), the terminal bell rings and the
+a rule of engine/insight/alerts.py (nan, diverged, rising@E, stalled), the terminal bell
+rings and the
 window title says so (OSC 2, which tmux, xterm and most terminals show). `--no-signal` turns
 it off. A run or search already ended when first seen does not ring."""
 

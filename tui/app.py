@@ -19,7 +19,7 @@ from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from linclf.engine.config import TrainConfig
-from linclf.tui import alerts, insight, views
+from linclf.tui import alerts, insight, insight_keys, views
 from linclf.tui.control import RunControl
 from linclf.tui.hangup import HangupSafeDriver, ShutdownGuard
 from linclf.tui.launch import CheckFailure, CheckProcess
@@ -187,10 +187,10 @@ class LinclfApp(App):
             curves.next_metric()
 
     def action_curves(self, setting: str) -> None:
-        insight.cycle_curves(self, setting)
+        insight_keys.cycle_curves(self, setting)
 
     def action_export(self) -> None:
-        insight.export_shown(self)
+        insight_keys.export_shown(self)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
