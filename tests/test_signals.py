@@ -95,6 +95,15 @@ def test_signal_during_the_test_evaluation_is_one_line(tiny_data_dir, tmp_path):
     config = TrainConfig(n_epochs=LONG, n_batch=10)
     out = tmp_path / "s"
     out.mkdir()
+    # A trial whose folder backs its row (--resume trusts no other) but holds no weights.
+    trial = out / "runs" / "trial"
+    trial.mkdir(parents=True)
+    (trial / "run.json").write_text(
+        json.dumps({"format": 2, "config": config.to_dict(), "status": "completed"})
+    )
+    figures = dict.fromkeys(("train_loss", "train_cost", "train_acc", "val_loss"), 1.0)
+    last = {"epoch": LONG, **figures, "val_cost": 1.0, "val_acc": 0.5, "seconds": 1.0}
+    (trial / "history.jsonl").write_text(json.dumps({**last, "eta": 0.001}) + "\n")
     row = {
         "key": grid_search.trial_key(config),
         **config.to_dict(),
@@ -102,7 +111,7 @@ def test_signal_during_the_test_evaluation_is_one_line(tiny_data_dir, tmp_path):
         "epochs_run": LONG,
         "val_acc": 0.5,
         "val_cost": 1.0,
-        "run_dir": "",
+        "run_dir": str(trial),
     }
     with open(out / "results.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=result_fields())
