@@ -30,7 +30,7 @@ from linclf.engine.insight.runfilter import ANY, BOOL, NUMBER, TAGS, TEXT
 from linclf.engine.records import EpochStats
 from linclf.engine.store import runread
 from linclf.engine.store.runs import FORMAT
-from linclf.engine.store.runwatch import MARKERS
+from linclf.engine.store.runwatch import list_folder
 
 
 @dataclass(frozen=True)
@@ -75,27 +75,17 @@ class RunRow:
 
 
 def find_runs(root: str | os.PathLike) -> list[Path]:
-    """Every run folder under root at any depth (root itself when it is one), in path order.
-    A run folder holds run.json or history.jsonl (runwatch.MARKERS); hidden folders and
-    symbolic links to folders are not entered (a link could loop)."""
-    found, stack = [], [os.fspath(root)]
+    """Every run folder under root at any depth (root itself when it is one), in path order,
+    found as the monitor finds them (runwatch.list_folder)."""
+    found, stack = [], [Path(root)]
     while stack:
         folder = stack.pop()
-        children, is_run = [], False
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.name in MARKERS:
-                        is_run = True
-                    elif not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
-                        children.append(entry.path)
-        except OSError:
-            continue
+        children, is_run = list_folder(folder)
         if is_run:
             found.append(folder)
         else:
             stack.extend(children)
-    return [Path(path) for path in sorted(found)]
+    return sorted(found)
 
 
 def _folder_state(run_dir: Path, info: runread.RunInfo, history: list) -> str:

@@ -137,6 +137,23 @@ class RunFolder:
         return True
 
 
+def list_folder(folder: Path) -> tuple[list[Path], bool]:
+    """A folder's subfolders, sorted, and whether it is a run folder (it holds one of
+    MARKERS). Hidden folders and symbolic links to folders are left out (a link could loop);
+    an unreadable folder has none."""
+    children, is_run = [], False
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name in MARKERS:
+                    is_run = True
+                elif not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+                    children.append(Path(entry.path))
+    except OSError:
+        pass
+    return sorted(children), is_run
+
+
 class Discovery:
     """Finds run folders under a root, listing a folder again only when its time changed."""
 
@@ -162,7 +179,7 @@ class Discovery:
                 self._listed.pop(folder, None)
                 continue
             if cached is None or cached[0] != mtime:
-                cached = (mtime, *self._list(folder))
+                cached = (mtime, *list_folder(folder))
                 self._listed[folder] = cached
             _, children, is_run = cached
             if is_run:
@@ -171,20 +188,6 @@ class Discovery:
                 stack.extend((child, depth + 1) for child in children)
         self.left_out = len(stack)
         return runs
-
-    @staticmethod
-    def _list(folder: Path) -> tuple[list[Path], bool]:
-        children, is_run = [], False
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.name in MARKERS:
-                        is_run = True
-                    elif not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
-                        children.append(Path(entry.path))
-        except OSError:
-            pass
-        return sorted(children), is_run  # the stack pops the last: the newest name first
 
 
 class RunStore:
