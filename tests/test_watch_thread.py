@@ -84,7 +84,7 @@ async def test_a_poll_that_hangs_is_shown(tmp_path, monkeypatch):
         release.wait()
 
     monkeypatch.setattr(Watcher, "poll", hang)
-    monkeypatch.setattr("linclf.tui.app.STUCK_SECONDS", 0.5)
+    monkeypatch.setattr("linclf.tui.watch.STUCK_SECONDS", 0.5)
     app = LinclfApp(out=tmp_path, view="runs")
     try:
         async with app.run_test() as pilot:

@@ -19,13 +19,14 @@ from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from linclf.engine.config import TrainConfig
+from linclf.engine.text import printable
 from linclf.tui import alerts, insight, insight_keys, views
 from linclf.tui.control import RunControl
 from linclf.tui.hangup import HangupSafeDriver, ShutdownGuard
 from linclf.tui.launch import CheckFailure, CheckProcess
 from linclf.tui.messages import StoreChanged, WatchFailed
 from linclf.tui.views import VIEWS
-from linclf.tui.watch import STUCK_SECONDS, Watcher
+from linclf.tui.watch import Watcher
 from linclf.tui.widgets.curves import Curves
 from linclf.tui.widgets.footer import KeyFooter
 from linclf.tui.widgets.form import HyperparameterForm
@@ -137,7 +138,6 @@ class LinclfApp(App):
         if self.followed is not None:
             self.follow(self.followed)
         self.watch_runs()
-        self._told_stuck = False
         self.set_interval(1.0, self._check_watcher)
         self.set_interval(LAUNCH_POLL, self.runs.poll)
         # A dropped SSH connection (SIGHUP) or SIGTERM: exit within seconds, whatever the app
@@ -245,19 +245,7 @@ class LinclfApp(App):
         except (CheckFailure, OSError) as err:
             outcome = err
         if not worker.is_cancelled:
-            self.call_from_thread(self._show_check, outcome)
-
-    def _show_check(self, outcome: tuple | Exception) -> None:
-        panel = self.query_one(GradcheckPanel)
-        if isinstance(outcome, Exception):
-            panel.failed(str(outcome))
-            self.notify(str(outcome), severity="error", timeout=10, markup=False)
-            return
-        results, source = outcome
-        panel.show(results, source)
-        failed = sum(not r.passed for r in results)
-        if failed:
-            self.notify(f"Gradient check: {failed} case(s) FAIL", severity="error", markup=False)
+            self.call_from_thread(lambda: self.query_one(GradcheckPanel).outcome(outcome))
 
     def watch_runs(self) -> None:
         """The watcher polls in a daemon thread of its own, not a worker: exiting never waits
@@ -295,23 +283,19 @@ class LinclfApp(App):
         """The one place where a background worker's failure reaches the user."""
         if event.state != WorkerState.ERROR:
             return
-        message = f"{event.worker.group} failed: {type(event.worker.error).__name__}: "
-        message += str(event.worker.error)
+        error = event.worker.error
+        message = printable(f"{event.worker.group} failed: {type(error).__name__}: {error}")
         if event.worker.group == "check":
             with contextlib.suppress(NoMatches):
                 self.query_one(GradcheckPanel).failed(message)
         self.notify(message, severity="error", timeout=10, markup=False)
 
     def on_watch_failed(self, event: WatchFailed) -> None:
-        self.notify(event.message, severity="error", timeout=8, markup=False)
+        self.notify(printable(event.message), severity="error", timeout=8, markup=False)
 
     def _check_watcher(self) -> None:
-        """A poll that hangs (a dead NFS server) is shown, once per hang."""
-        stuck = self.watcher.stuck_for() >= STUCK_SECONDS
-        if stuck and not self._told_stuck:
-            message = f"{self.out} has not answered for {STUCK_SECONDS:g} s: shown as last read"
-            self.notify(message, severity="warning", timeout=8, markup=False)
-        self._told_stuck = stuck
+        if message := self.watcher.stuck_notice():
+            self.notify(printable(message), severity="warning", timeout=8, markup=False)
 
     def on_button_pressed(self, event) -> None:
         if event.button.id == "run-check":

@@ -68,11 +68,22 @@ class Watcher:
         self._last: StoreChanged | None = None
         self._thread: threading.Thread | None = None
         self._busy_since: float | None = None  # monotonic start of the poll under way
+        self._told_stuck = False  # the hang under way was shown
 
     def stuck_for(self) -> float:
         """Seconds the poll under way has taken so far (0 between polls)."""
         since = self._busy_since
         return time.monotonic() - since if since is not None else 0.0
+
+    def stuck_notice(self) -> str | None:
+        """A poll that hangs (a dead NFS server), said once per hang: what to tell the user,
+        or None (the app asks every second)."""
+        stuck = self.stuck_for() >= STUCK_SECONDS
+        told, self._told_stuck = self._told_stuck, stuck
+        if stuck and not told:
+            root = self.store.root
+            return f"{root} has not answered for {STUCK_SECONDS:g} s: shown as last read"
+        return None
 
     def follow(self, path: Path | None) -> None:
         self.requested = path

@@ -52,3 +52,16 @@ class GradcheckPanel(Vertical):
             Text(summary, style="green" if not failed else "bold red")
         )
         self.query_one("#run-check", Button).disabled = False
+
+    def outcome(self, outcome: tuple | Exception) -> None:
+        """What `linclf check --json` gave: its cases, or why there are none; a failed case or
+        a check that could not run is also a toast."""
+        if isinstance(outcome, Exception):
+            self.failed(str(outcome))
+            self.notify(printable(str(outcome)), severity="error", timeout=10, markup=False)
+            return
+        results, source = outcome
+        self.show(results, source)
+        failed = sum(not r.passed for r in results)
+        if failed:
+            self.notify(f"Gradient check: {failed} case(s) FAIL", severity="error", markup=False)
