@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 
@@ -39,8 +40,10 @@ class LocalPool(ProcessPoolExecutor):
 
     def terminate(self) -> None:
         """Cancel what has not started and end every worker now (SIGTERM, then SIGKILL)."""
-        # shutdown() forgets the processes: take them first.
+        # shutdown() forgets the processes and the manager thread: take them first.
         processes = list((self._processes or {}).values())
+        # typeshed types this attribute as the wake-up object; it is the threading.Thread
+        manager: threading.Thread | None = self._executor_manager_thread  # type: ignore[assignment]
         self.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
@@ -49,6 +52,12 @@ class LocalPool(ProcessPoolExecutor):
             if process.is_alive():
                 process.kill()
                 process.join()
+        # The manager thread closes its wake-up pipe as it ends. Python's exit hook writes to
+        # that pipe; had the thread still been closing it then, the write raised EBADF (a
+        # traceback after the one-line interruption). Once the thread has ended, the hook
+        # sees the pipe closed and writes nothing.
+        if manager is not None:
+            manager.join(GRACE)
 
 
 def _start_resource_tracker() -> None:
