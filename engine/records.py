@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # only named: a reader of run folders (linclf runs) need not import numpy
+    import numpy as np
 
 # A run has diverged when a loss or cost is NaN or inf, or when the loss (the data term of
 # eq. 5, without λ‖W‖²) is above this. The loss starts near log(10) = 2.3 (softmax) or log 2

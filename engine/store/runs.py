@@ -20,14 +20,16 @@ import stat
 import threading
 import time
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
 from linclf.engine.errors import RunDirError
 from linclf.engine.files import append_line, atomic_write, sync_file, to_json
 from linclf.engine.records import EpochStats, TestScores
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FORMAT = 2
 HEARTBEAT_SECONDS = 2.0  # how often a live run touches its heartbeat file
@@ -185,6 +187,8 @@ class RunRecorder:
     def save_weights(self, net: dict, durable: bool = True) -> None:
         """weights.npz: net (the parameters of the last recorded epoch) with the training
         statistics; durable for the final weights."""
+        import numpy as np  # here: the readers of run folders import this module too
+
         epoch = self.history[-1].epoch if self.history else 0
         buffer = io.BytesIO()
         np.savez(buffer, W=net["W"], b=net["b"], mean=self.mean, std=self.std, epoch=epoch)
