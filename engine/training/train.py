@@ -13,7 +13,7 @@ from linclf.engine import status as st
 from linclf.engine.config import TrainConfig
 from linclf.engine.data.splits import PixelSplit, Split, Splits
 from linclf.engine.records import EpochStats, TestScores
-from linclf.engine.training.augment import flip_indices, shift_indices
+from linclf.engine.training.augment import shift_indices
 from linclf.engine.training.model import (
     compute_accuracy,
     compute_cost,
@@ -80,7 +80,7 @@ class _Workspace(NamedTuple):
 
     batch: np.ndarray  # n_batch × d: the mini-batch, gathered sample-major
     grad_W: np.ndarray  # K × d: the gradient of W
-    flip: np.ndarray | None  # column permutation of a horizontal flip (with flips)
+    flip: bool  # flip drawn images horizontally
     shifts: np.ndarray | None  # column gathers, one per translation (with shifts)
     padded: np.ndarray | None  # n_batch × (d + 1): the mini-batch with a zero column
 
@@ -184,7 +184,7 @@ class Training:
         return _Workspace(
             batch=np.empty((cfg.n_batch, d), dtype=W.dtype),
             grad_W=np.empty_like(W),
-            flip=flip_indices() if cfg.flip else None,
+            flip=cfg.flip,
             shifts=shift_indices(cfg.shift) if cfg.shift else None,
             padded=np.zeros((cfg.n_batch, d + 1), dtype=W.dtype) if cfg.shift else None,
         )
@@ -202,9 +202,13 @@ class Training:
                 idx = order[start : start + cfg.n_batch]
                 # mode="clip": with the default mode numpy buffers `out` (2.5x slower)
                 Xb = np.take(rows, idx, axis=0, out=workspace.batch[: idx.size], mode="clip")
-                if flip is not None:
-                    flipped = self.rng.random(idx.size) < 0.5
-                    Xb[flipped] = Xb[flipped][:, flip]
+                if flip:
+                    flipped = np.flatnonzero(self.rng.random(idx.size) < 0.5)
+                    # Each image's pixel rows (3 planes × 32 rows of 32), reversed: the same
+                    # values as the column permutation augment.flip_indices, in a twentieth
+                    # of the time of a fancy-indexed gather (0.3 against 5.9 ms a batch here).
+                    lines = Xb.reshape(idx.size, -1, 32)
+                    lines[flipped] = lines[flipped, :, ::-1]
                 if shifts is not None and padded is not None:
                     chosen = self.rng.integers(0, len(shifts), size=idx.size)
                     source = padded[: idx.size]
