@@ -83,6 +83,14 @@ class TrainConfig:
         low=0,
         high=8,
     )
+    whiten: float = param(
+        0.0,
+        "whiten ε",
+        "Partial ZCA whitening with this ε: the training set's top 300 principal directions "
+        "shrunk (an affine map; 0 = off).",
+        low=0.0,
+        high=MAX_LAM,
+    )
     decay_every: int = param(
         0,
         "decay every",
@@ -102,6 +110,11 @@ class TrainConfig:
             problem = spec.problem(getattr(self, spec.name))
             if problem:
                 found[spec.name] = problem
+        if self.whiten and self.shift and "whiten" not in found:
+            found["whiten"] = (
+                "whiten cannot be combined with shift (a translated whitened image is not the "
+                "whitened translated image)"
+            )
         if n_train is not None and "n_batch" not in found and self.n_batch > n_train:
             found["n_batch"] = (
                 f"n_batch must lie in 1..{n_train}, got {self.n_batch} "

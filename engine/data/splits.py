@@ -17,6 +17,7 @@ import numpy as np
 
 from linclf.engine.config import DTYPE_NAMES, SPLITS
 from linclf.engine.data.batchfile import TEST_BATCH, TRAIN_BATCHES, D, K, read_batch
+from linclf.engine.data.whiten import Whitening
 from linclf.engine.errors import DataError
 
 CLASS_NAMES = (
@@ -169,6 +170,7 @@ class PixelSplit:
     mean: np.ndarray  # d×1 training statistics it is normalised with
     std: np.ndarray
     dtype: np.dtype
+    whitening: Whitening | None = None  # applied after normalising, as to the training set
 
     @property
     def n(self) -> int:
@@ -178,6 +180,8 @@ class PixelSplit:
         """The whole split as one normalised matrix, for a split scored many times (the
         report's test set): the same blocks and bits, the normalisation paid once."""
         X = _to_unit_interval(self.rows, self.dtype, self.mean, self.std)
+        if self.whitening is not None:
+            self.whitening.apply(X)
         return Split(X, one_hot(self.y, self.dtype), self.y)
 
     def chunks(self, size: int) -> Iterator[tuple[int, np.ndarray]]:
@@ -188,6 +192,8 @@ class PixelSplit:
             rows = self.rows[start:stop]
             block = buffer[: rows.shape[0]]
             _normalise_into(rows, block, self.mean, self.std)
+            if self.whitening is not None:
+                self.whitening.apply(block.T)
             yield start, block.T
 
 
@@ -198,6 +204,20 @@ class Splits:
     test: PixelSplit | None  # None when loaded without it (model selection never sees it)
     mean: np.ndarray  # d×1, training mean
     std: np.ndarray  # d×1, training std
+    whitening: Whitening | None = None  # applied to every split after normalising
+
+    def pixel_net(self, net: dict) -> dict:
+        """net as a model of the normalised pixels (whitening folded into W): what is saved,
+        drawn and handed on. net itself without whitening."""
+        if self.whitening is None:
+            return net
+        return {**net, "W": self.whitening.fold(net["W"]).astype(net["W"].dtype)}
+
+    def trained_net(self, net: dict) -> dict:
+        """A model of the normalised pixels as weights on these splits' (whitened) images."""
+        if self.whitening is None:
+            return net
+        return {**net, "W": self.whitening.unfold(net["W"]).astype(net["W"].dtype)}
 
 
 def load_splits(

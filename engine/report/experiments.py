@@ -41,16 +41,17 @@ class Budget:
     combined_epochs: int  # all improvements together (all data, flips, step decay)
     combined_decay_every: int
     combined_etas: tuple[float, ...]  # its step size (the first)
-    combined_lams: tuple[float, ...] = (0.0, 0.001)  # its candidates, chosen on validation
+    combined_lams: tuple[float, ...] = (0.01, 0.03)  # its candidates, chosen on validation
+    whiten: float = 1.0  # ε of the partial ZCA whitening (engine/data/whiten.py)
     # Exercise 2.2: each head's step sizes (the sigmoid head's gradient is 1/K times smaller)
     head_etas: dict[str, tuple[float, ...]] = field(
-        default_factory=lambda: {"softmax": (0.001, 0.01), "sigmoid": (0.001, 0.01, 0.05)}
+        default_factory=lambda: {"softmax": (0.001, 0.01), "sigmoid": (0.01, 0.05)}
     )
     grid_rounds: int = 3  # at most this many extensions of the 2.1 grid beyond an edge
 
 
 FULL = Budget(
-    40, 3, (0.0, 0.01, 0.1), (0.001, 0.005, 0.01), (50, 100), 10, 0.01, 1000, 24, 16, (0.01,)
+    40, 3, (0.0, 0.01, 0.1), (0.001, 0.005, 0.01), (50, 100), 10, 0.01, 1000, 16, 11, (0.02,)
 )
 # A smoke test that takes every path of the text at a fraction of the runs: two epochs, two
 # seeds (the least that has a spread), one extension of the grid, one λ for all improvements
@@ -67,8 +68,8 @@ QUICK = Budget(
     100,
     2,
     1,
+    (0.02,),
     (0.01,),
-    (0.001,),
     head_etas={"softmax": (0.001,), "sigmoid": (0.001, 0.01)},
     grid_rounds=1,
 )
@@ -138,12 +139,20 @@ class Experiments:
                 self._new_seconds.append(result["seconds"])
         return results
 
-    def choose(self, configs: Sequence[TrainConfig], what: str) -> tuple[dict, list[dict]]:
+    def choose(
+        self, configs: Sequence[TrainConfig], what: str, by_loss: bool = False
+    ) -> tuple[dict, list[dict]]:
         """The run with the highest validation accuracy (ties: lower validation cost; as
-        `linclf search` chooses), and every run, in order."""
+        `linclf search` chooses), or with by_loss the lowest validation loss, and every
+        run, in order."""
         from linclf.engine.training.search import best
 
         results = self.results(configs, what)
+        if by_loss:
+            done = [r for r in results if r["history"]]
+            if not done:
+                raise RuntimeError(f"{what}: no run completed")
+            return min(done, key=lambda r: r["history"][-1]["val_loss"]), results
         rows = [
             {
                 "status": result["status"],
@@ -188,11 +197,11 @@ class Experiments:
             ).normalised()
         return score_test(model, self._test_sets[key], config.head)
 
-    def validate(self, models: Sequence[dict], config: TrainConfig) -> list[float]:
-        """Validation accuracy of each model on config's split, in a worker (whose data is
-        usually loaded already); the test batch stays unread."""
+    def validate(self, models: Sequence[dict], config: TrainConfig) -> list[tuple[float, float]]:
+        """Validation (loss, accuracy) of each model on config's split, in a worker (whose
+        data is usually loaded already); the test batch stays unread."""
         futures = [
-            self.executor.submit(validation_accuracy, model, config.to_dict(), self.data_dir)
+            self.executor.submit(validation_figures, model, config.to_dict(), self.data_dir)
             for model in models
         ]
         return [future.result() for future in futures]
@@ -232,13 +241,16 @@ class Experiments:
         return max(1, round(steps / per_epoch))
 
 
-def validation_accuracy(net: dict, config_dict: dict, data_dir: str) -> float:
-    """Accuracy of net on the validation set of config_dict's split (runs in a worker)."""
+def validation_figures(net: dict, config_dict: dict, data_dir: str) -> tuple[float, float]:
+    """Loss and accuracy of net on the validation set of config_dict's split (runs in a
+    worker)."""
     from linclf.engine.training.recording import load_data
     from linclf.engine.training.train import evaluate
 
     config = TrainConfig.from_dict(config_dict)
-    return evaluate(net, load_data(data_dir, config, False).val, 0.0, config.head)[2]
+    data = load_data(data_dir, config, False)
+    loss, _, acc = evaluate(data.trained_net(net), data.val, 0.0, config.head)
+    return loss, acc
 
 
 def training_scores(net: dict, config_dict: dict, data_dir: str):
@@ -247,4 +259,5 @@ def training_scores(net: dict, config_dict: dict, data_dir: str):
     from linclf.engine.training.train import score_test
 
     config = TrainConfig.from_dict(config_dict)
-    return score_test(net, load_data(data_dir, config, False).train, config.head)
+    data = load_data(data_dir, config, False)
+    return score_test(data.trained_net(net), data.train, config.head)

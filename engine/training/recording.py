@@ -25,13 +25,28 @@ def load_data(data_dir: str | os.PathLike, config: TrainConfig, with_test: bool)
     worker that trains many configurations of the same split reads the files once."""
     from linclf.engine.data.splits import DTYPES, load_splits
 
-    key = (str(data_dir), config.split, config.n_val, config.dtype, with_test)
+    key = (str(data_dir), config.split, config.n_val, config.dtype, with_test, config.whiten)
     if key not in _LOADED:
         _LOADED.clear()
-        _LOADED[key] = load_splits(
+        data = load_splits(
             data_dir, config.split, config.n_val, DTYPES[config.dtype], with_test=with_test
         )
+        if config.whiten:
+            _whiten(data, config.whiten)
+        _LOADED[key] = data
     return _LOADED[key]
+
+
+def _whiten(data: Splits, eps: float) -> None:
+    """Whiten every split of data in place with the training set's partial ZCA whitening."""
+    from linclf.engine.data.whiten import whitening
+    from linclf.engine.training.augment import flip_indices
+
+    data.whitening = whitening(data.train.X, eps, flip_indices())
+    data.whitening.apply(data.train.X)
+    data.whitening.apply(data.val.X)
+    if data.test is not None:
+        data.test.whitening = data.whitening
 
 
 class Drawer(Protocol):
@@ -77,13 +92,13 @@ def train_and_record(
     with RunRecorder(out, config, data.mean, data.std) as recorder:
         on_start(recorder.dir)
         for stats in training:
-            recorder.epoch(stats, training.stats_net)
+            recorder.epoch(stats, data.pixel_net(training.stats_net))
             on_epoch(stats)
         test = None
         if training.history:
             if data.test is not None:  # Training scored it with its last epoch, unless diverged
                 test = training.test_scores or score_test(training.net, data.test, config.head)
-            recorder.save_weights(training.net)
+            recorder.save_weights(data.pixel_net(training.net))
         recorder.write_history_csv()
         if drawer is not None and training.history:
             _draw(drawer, recorder.dir, config, recorder.history, training, test)
@@ -101,7 +116,8 @@ def _draw(
 ) -> None:
     from linclf.engine.training import plots
 
-    jobs = plots.run_plots(run_dir, config, history, training.net["W"], test)
+    W = training.data.pixel_net(training.net)["W"]
+    jobs = plots.run_plots(run_dir, config, history, W, test)
     try:
         drawer.draw_all(jobs)
     except OSError as err:
