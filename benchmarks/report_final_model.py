@@ -34,7 +34,7 @@ def main() -> None:
         doc = Document(args.out, "final model")
         candidates = combined_candidates(base, FULL)
         ex.submit(candidates)
-        combined, tried = ex.choose(candidates, "all improvements together")
+        combined, tried = ex.choose(candidates, "all improvements together", by_loss=True)
         runs = ex.results(seeded(config_of(combined), FULL.seeds), "its seeds")
         n_test = 10_000
         final_model(doc, ex, runs, tried, n_test)

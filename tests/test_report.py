@@ -159,27 +159,22 @@ def test_a_table_row_equals_linclf_train_with_that_config(quick_report, tmp_path
 
 
 NOISE = re.compile(
-    r"(raises|lowers|changes) test accuracy by ([+−-]?[\d.]+) ± ([\d.]+) points "
-    r"\((?:([\d.]+) s\.e\.|no noise estimate)\): (beyond the noise|within noise)"
+    r"(raises|lowers) test accuracy by ([\d.]+) ± ([\d.]+) points"
+    r"|no measurable difference to test accuracy \(([+−-]?[\d.]+) ± ([\d.]+) points\)"
 )
 
 
 @pytest.mark.slow
 def test_no_difference_inside_the_noise_is_worded_as_an_effect(quick_report):
-    """Every worded difference states its size in standard errors; one within two is never
-    an effect (a few seeds raise the bar further), and the table's verdicts agree."""
+    """Every worded difference states its size and noise; one within two standard errors is
+    never worded as an effect (a few seeds raise the bar further), and the table's verdicts
+    agree."""
     markdown = (quick_report / "report.md").read_text()
     found = NOISE.findall(" ".join(markdown.split()))
     assert len(found) >= 6
-    for verb, value, se, z, verdict in found:
-        assert (verdict == "within noise") == (verb == "changes")
-        if not z:  # two variants that agree on every image: nothing to measure noise by
-            assert float(se) == 0
-            continue
-        size = abs(float(value.replace("−", "-"))) / float(se)
-        assert abs(size - float(z)) < 0.06
-        if verdict == "beyond the noise":
-            assert size > 2
+    for verb, value, se, _, _ in found:
+        if verb:
+            assert float(se) > 0 and float(value) / float(se) > 2
     rows = _table_rows(markdown, "variant")
     assert len(rows) >= 9  # six variants, the grid's choice, all together, the controls
     for row in rows[1:]:

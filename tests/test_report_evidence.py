@@ -24,7 +24,7 @@ def test_within_two_standard_errors_is_never_an_effect(p, shift, n):
     verdict = ev.word_difference(diff, "the change")
     if abs(diff.value) <= 2 * diff.se:
         assert not verdict.effect
-        assert "within noise" in verdict.text
+        assert "no measurable difference" in verdict.text
         assert "raises" not in verdict.text and "lowers" not in verdict.text
 
 
@@ -34,7 +34,11 @@ def test_over_seeds_needs_the_t_quantile_not_two(base, offset):
     b = ev.over_seeds([v + offset for v in base], 10_000)
     diff = ev.difference(a, b)
     if abs(diff.z) <= ev.critical(diff.df):
-        assert "within noise" in ev.word_difference(diff, "x").text
+        text = ev.word_difference(diff, "x").text
+        if abs(diff.z) > 2:  # beyond two standard errors, short of the few-seed bar
+            assert "too few seeds to call it an effect" in text and "raises" not in text
+        else:
+            assert "no measurable difference" in text
 
 
 def test_the_issue_examples():
@@ -42,7 +46,7 @@ def test_the_issue_examples():
     grid = ev.difference(ev.accuracy(0.3913, 10_000), ev.accuracy(0.3935, 10_000))
     assert not grid.is_effect
     assert ev.word_difference(grid, "the grid search").text == (
-        "the grid search changes test accuracy by +0.22 ± 0.69 points (0.3 s.e.): within noise"
+        "the grid search makes no measurable difference to test accuracy (+0.22 ± 0.69 points)"
     )
     # +1.9 points for all data, 3 seeds each: an effect.
     data = ev.difference(
@@ -50,6 +54,16 @@ def test_the_issue_examples():
     )
     verdict = ev.word_difference(data, "all training data")
     assert verdict.effect and verdict.text.startswith("all training data raises test accuracy")
+
+
+def test_a_large_change_short_of_the_few_seed_bar_is_not_called_no_difference():
+    # Exercise 1's η = 0.1 on the quick budget: −5.55 ± 1.08 points from 2 seeds (df 1).
+    diff = ev.Difference(-0.0555, 0.0108, 1)
+    text = ev.word_difference(diff, "raising η").text
+    assert text == (
+        "raising η changes test accuracy by −5.55 ± 1.08 points, too few seeds to call it an "
+        "effect (that takes 12.7 standard errors)"
+    )
 
 
 def test_few_seeds_raise_the_bar():
@@ -62,7 +76,7 @@ def test_few_seeds_raise_the_bar():
 
 def test_lowering_is_worded_with_a_minus_sign():
     diff = ev.difference(ev.accuracy(0.40, 10_000), ev.accuracy(0.39, 10_000))
-    assert "changes test accuracy by −1.00" in ev.word_difference(diff, "λ = 1").text
+    assert "test accuracy (−1.00 ± " in ev.word_difference(diff, "λ = 1").text
     big = ev.difference(ev.accuracy(0.40, 10_000), ev.accuracy(0.30, 10_000))
     assert "lowers test accuracy by 10.00" in ev.word_difference(big, "η = 0.1").text
 

@@ -49,14 +49,14 @@ def test_the_grid_paragraph_says_interior_only_when_the_choice_is(tmp_path, stil
     """After its last round of extensions a grid whose best point is still on its edge is
     said to be so, naming the axis; an interior choice is called interior."""
     from linclf.engine.report.document import Document
-    from linclf.engine.report.exercise21 import _grid_table
     from linclf.engine.report.experiments import QUICK
+    from linclf.engine.report.gridsearch import grid_table
     from linclf.engine.report.render_text import markdown
 
     trials = [_trial(0.0, 0.001, 0.30), _trial(0.0, 0.01, 0.34), _trial(0.0, 0.02, 0.32)]
     doc = Document(tmp_path, "t")
     on_edge = {"eta": 0.04} if still_on_edge else {}
-    _grid_table(doc, trials, trials[1], on_edge, QUICK, 10_000)
+    grid_table(doc, trials, trials[1], on_edge, QUICK, 10_000)
     text = " ".join(markdown(doc.front, doc.everything()).split())
     assert ("until it was interior" in text) is not still_on_edge
     assert ("still sits on the edge along η" in text) is still_on_edge
@@ -93,10 +93,10 @@ def test_the_grid_search_reports_the_axes_still_on_an_edge_after_its_rounds(roun
     from dataclasses import replace
 
     from linclf.engine.config import TrainConfig
-    from linclf.engine.report.exercise21 import _grid_search
     from linclf.engine.report.experiments import QUICK
+    from linclf.engine.report.gridsearch import grid_search
 
     budget = replace(QUICK, grid_rounds=rounds)  # grid λ (0, 0.01), η (0.001, 0.01), batch 100
-    chosen, trials, on_edge = _grid_search(_Grid(), TrainConfig(), budget)
+    chosen, trials, on_edge = grid_search(_Grid(), TrainConfig(), budget)
     assert set(on_edge) == left_on_edge
     assert (chosen["config"]["lam"], chosen["config"]["eta"]) == (0.01, 0.01)

@@ -37,6 +37,9 @@ def build(folder) -> Document:
     doc.heading("Second section")
     doc.figure(_figure(shift=2), "three.png", "The third figure.", "fig:three")
     doc.paragraph("Here @fig:three is local and @fig:one lives in the first part.")
+    doc.paragraph("Its loss is @eq:loss, in the appendix.")
+    with doc.in_appendix():
+        doc.equation("l = -log p_y", "eq:loss")
     return doc
 
 
@@ -88,9 +91,10 @@ def test_each_part_is_its_own_pdf_numbered_from_one(report):
     assert "First section" in first and "Second section" not in first
     assert "Second section" in second and "First section" not in second
     assert re.findall(r"^Figure (\d+):", second, re.M) == ["1"]
-    assert "Here Figure 1 is local and Figure 1 of Part 1: Assignment lives" in " ".join(
-        second.split()
-    )
+    words = " ".join(second.split())
+    assert "Here Figure 1 is local and Figure 1 of Part 1: Assignment lives" in words
+    # the appendix is only in report.pdf, numbered as it numbers it
+    assert "Its loss is Equation 2 in report.pdf, Appendix, in the appendix" in words
     assert _images(folder / "report-assignment.pdf") == 2
     assert _images(folder / "report-bonus.pdf") == 1
     assert "Front matter" in first and "Front matter" in second

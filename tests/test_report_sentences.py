@@ -74,3 +74,38 @@ def test_png_width_comes_from_its_pixels_and_resolution():
         gif = io.BytesIO()
         Image.new("RGB", (4, 4)).save(gif, format="GIF")
         png_width_in(gif.getvalue())
+
+
+def _decayed(costs: list[float]):
+    return [SimpleNamespace(train_cost=c, val_acc=0.40 + 0.001 * i) for i, c in enumerate(costs)]
+
+
+def test_the_decay_sentence_says_wasted_epochs_only_when_the_cost_stops_falling():
+    from linclf.engine.report.final_model import decay_words
+
+    # decay after epoch 4: a big drop in epoch 5, then flat
+    flat = decay_words(_decayed([2.0, 1.9, 1.85, 1.83, 1.75, 1.749, 1.7489, 1.7488]), 4)
+    assert "fell by 0.0200 in epoch 4" in flat and "by 0.0800 in the first epoch" in flat
+    assert "the last epochs add little" in flat and "not wasted" not in flat
+    # still falling steadily at the end
+    falling = decay_words(_decayed([2.0, 1.9, 1.85, 1.83, 1.80, 1.785, 1.775, 1.765]), 4)
+    assert "not wasted" in falling and "add little" not in falling
+    assert decay_words(_decayed([2.0, 1.9, 1.8]), 0) == ""  # no decay: nothing to say
+
+
+def test_the_final_model_is_chosen_by_validation_loss_not_a_noisy_accuracy():
+    """The case of the full report: λ = 0.03 led on 1000 validation images by 1.3 points of
+    accuracy (less than one standard error) while λ = 0.01 had the clearly lower loss."""
+    from linclf.engine.report.experiments import Experiments
+    from linclf.engine.report.final_model import lowest_loss
+
+    assert lowest_loss([(1.8201, 0.428), (1.7344, 0.415)]) == 1
+    assert lowest_loss([(1.73, 0.40), (1.73, 0.45)]) == 0  # a tie: the simpler, listed first
+    runs = [
+        {"history": [{"val_loss": 1.8201, "val_acc": 0.428}]},
+        {"history": [{"val_loss": 1.7344, "val_acc": 0.415}]},
+        {"history": []},  # a run that ended before its first epoch
+    ]
+    ex = SimpleNamespace(results=lambda configs, what: runs)
+    chosen, every = Experiments.choose(ex, [], "λ", by_loss=True)  # type: ignore[arg-type]
+    assert chosen is runs[1] and every == runs

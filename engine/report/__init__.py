@@ -73,15 +73,15 @@ class Report:
         # Written before any run is queued: a folder that cannot take the report (read-only,
         # full, a name too long) fails now, not after the first section's runs.
         doc.write(pdf=False)
-        # Every foreseeable run, queued now: spec-split runs first (a worker keeps one data set
-        # loaded), the long all-data runs last.
+        # Every foreseeable run, queued now: spec-split runs first, whitened ones together (a
+        # worker keeps one data set loaded), the long all-data runs last.
         planned = (
             exercise1.configs(base, budget)
             + exercise21.planned(base, budget, ex)
             + exercise22.configs(base, budget)
         )
         checks = ex.executor.submit(run_checks, self.data_dir)
-        ex.submit(sorted(planned, key=lambda config: config.split != "spec"))
+        ex.submit(sorted(planned, key=lambda config: (config.split != "spec", config.whiten)))
         doc.part("Part 1: Assignment", "assignment")
         sections = (
             ("correctness", lambda: self._correctness(checks)),
@@ -164,7 +164,8 @@ class Report:
                     f"lam {list(budget.lams)} × eta {list(budget.etas)} × n_batch "
                     f"{list(budget.n_batches)}; step decay ×0.1 every {budget.decay_every} "
                     f"epochs, from eta {self.base.eta:g} and {budget.decay_eta:g}; all "
-                    f"together: {budget.combined_epochs} epochs, decay every "
+                    f"together: whitening eps {budget.whiten:g}, {budget.combined_epochs} "
+                    "epochs, decay every "
                     f"{budget.combined_decay_every}, eta {budget.combined_etas[0]:g}, lam chosen "
                     f"among {list(budget.combined_lams)}",
                 ),

@@ -229,12 +229,18 @@ class Document:
 
 def _elsewhere(doc: Document, part: Part) -> dict[str, str]:
     """For a one-part PDF: how to name a label that lives in another part ('Figure 2 of
-    Part 1: Assignment'), numbered as that part's own PDF numbers it."""
+    Part 1: Assignment'), numbered as that part's own PDF numbers it. A part without a PDF
+    of its own (the appendix) is only in report.pdf: 'Equation 1 in report.pdf, Appendix',
+    numbered as report.pdf numbers it."""
     named: dict[str, str] = {}
+    whole = Numbering.count(doc.everything()).of_label
     for other, blocks in doc.parts():
         if other != part:
             for label, name in Numbering.count(blocks).of_label.items():
-                named.setdefault(label, f"{name} of {other.title}")
+                where = f"{name} of {other.title}"
+                if not other.own_pdf:
+                    where = f"{whole[label]} in report.pdf, {other.title}"
+                named.setdefault(label, where)
     return named
 
 

@@ -166,20 +166,26 @@ class Verdict:
 
 
 def word_difference(diff: Difference, subject: str, measure: str = "test accuracy") -> Verdict:
-    """'<subject> raises test accuracy by 1.90 ± 0.40 points (4.8 s.e.): beyond the noise'
-    only when it is; otherwise 'changes ... by +0.22 ± 0.69 points (0.3 s.e.): within noise'."""
+    """'<subject> raises test accuracy by 1.90 ± 0.40 points' only when the difference is an
+    effect; otherwise '<subject> makes no measurable difference to test accuracy (+0.22 ± 0.69
+    points)', or, when the difference exceeds two standard errors but not the bar that a few
+    seeds set, '<subject> changes test accuracy by −5.55 ± 1.08 points, too few seeds to call
+    it an effect (that takes 12.7 standard errors)'. What ± means and when a difference
+    counts is said once, under the table."""
     points, se = 100 * diff.value, 100 * diff.se
-    size = f"{abs(diff.z):.1f} s.e." if math.isfinite(diff.z) else "no noise estimate"
     if diff.is_effect:
         verb = "raises" if diff.value > 0 else "lowers"
+        return Verdict(True, f"{subject} {verb} {measure} by {abs(points):.2f} ± {se:.2f} points")
+    if abs(diff.z) > Z:
         return Verdict(
-            True,
-            f"{subject} {verb} {measure} by {abs(points):.2f} ± {se:.2f} "
-            f"points ({size}): beyond the noise",
+            False,
+            f"{subject} changes {measure} by {signed(points)} ± {se:.2f} points, too few seeds "
+            f"to call it an effect (that takes {critical(diff.df):.1f} standard errors)",
         )
     return Verdict(
         False,
-        f"{subject} changes {measure} by {signed(points)} ± {se:.2f} points ({size}): within noise",
+        f"{subject} makes no measurable difference to {measure} "
+        f"({signed(points)} ± {se:.2f} points)",
     )
 
 

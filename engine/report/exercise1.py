@@ -193,7 +193,7 @@ def _learning_rate(doc, base, budget, groups, histories, estimates) -> None:
                 "curvature, so the iterate keeps jumping instead of settling: the learning rate "
                 "decides whether mini-batch descent converges at all."
                 if verdict.effect and change.value < 0
-                else "Here the larger step did not measurably change the final accuracy."
+                else ""
             )
         )
     )

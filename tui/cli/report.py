@@ -20,7 +20,7 @@ def report(
         Path, typer.Option(help="Folder for report.pdf, report.md, report.html, figures and runs/.")
     ] = Path("outputs/report"),
     quick: Annotated[
-        bool, typer.Option(help="A reduced budget (3 epochs, a 2x2 grid) for tests and CI.")
+        bool, typer.Option(help="A small budget (2 epochs, 2 seeds, a 2x2 grid) for tests and CI.")
     ] = False,
     seed: Annotated[int, typer.Option(help="Seed of every run: the report is repeatable.")] = 42,
     author: Annotated[
