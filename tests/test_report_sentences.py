@@ -85,12 +85,17 @@ def test_the_decay_sentence_says_wasted_epochs_only_when_the_cost_stops_falling(
 
     # decay after epoch 4: a big drop in epoch 5, then flat
     flat = decay_words(_decayed([2.0, 1.9, 1.85, 1.83, 1.75, 1.749, 1.7489, 1.7488]), 4)
-    assert "fell by 0.0200 in epoch 4" in flat and "by 0.0800 in the first epoch" in flat
+    assert "In epoch 4, the last at the full η, the training cost fell by 0.0200 " in flat
+    assert "the first epoch after the cut took off 0.0800" in flat
     assert "the last epochs add little" in flat and "not wasted" not in flat
     # still falling steadily at the end
     falling = decay_words(_decayed([2.0, 1.9, 1.85, 1.83, 1.80, 1.785, 1.775, 1.765]), 4)
     assert "not wasted" in falling and "add little" not in falling
     assert decay_words(_decayed([2.0, 1.9, 1.8]), 0) == ""  # no decay: nothing to say
+    # the full report's case: the cost rose a little in the last epoch at the full η
+    plateau = decay_words(_decayed([2.0, 1.9, 1.85, 1.8505, 1.8498, 1.8495, 1.8494, 1.8493]), 4)
+    assert "had stopped falling (it changed by -0.0005), a plateau" in plateau
+    assert "fell by -" not in plateau
 
 
 def test_the_final_model_is_chosen_by_validation_loss_not_a_noisy_accuracy():

@@ -173,9 +173,9 @@ def exercise21(doc: Document, ex: Experiments, base: TrainConfig, budget: Budget
             + f" Their combination ({_together_words(rows['together'].config)}), against the "
             "baseline trained for as many steps: "
             + ev.word_difference(against_steps, "it").text
-            + "; within it, at its λ, "
+            + ". Set against the same configuration without whitening, "
             + ev.word_difference(whitening, "whitening").text
-            + " (against the row without it)."
+            + "."
         )
     )
     grid_table(doc, trials, chosen, on_edge, budget, ex.sizes(config_of(chosen))[1])
@@ -212,7 +212,7 @@ def _steps_words(rows: dict[str, Variant], ex: Experiments, base: TrainConfig) -
     )
     if not other:
         return text + "."
-    named = [f"{rows[key].label} ({ex.steps(rows[key].config)})" for key in other]
+    named = [f"{rows[key].label}, with {ex.steps(rows[key].config)}" for key in other]
     text += " except " + _listed(named) + "."
     controlled = [rows[key].label for key in other if f"{key}_steps" in rows]
     if controlled:

@@ -129,11 +129,16 @@ def decay_words(history: list[EpochStats], decay_every: int) -> str:
     first = costs[decay_every - 1] - costs[decay_every]
     last = costs[-2] - costs[-1]
     val = history[decay_every - 1].val_acc, history[-1].val_acc
+    at_full = (
+        f"fell by {before:.4f}"
+        if before > 0
+        else f"had stopped falling (it changed by {before:+.4f}), a plateau where the cut is due,"
+    )
     text = (
-        f"The training cost fell by {before:.4f} in epoch {decay_every}, the last at the full "
-        f"η, by {first:.4f} in the first epoch after the cut and by {last:.4f} in the last "
-        f"epoch; validation accuracy went from {100 * val[0]:.2f} % to {100 * val[1]:.2f} % "
-        "over the decayed epochs. "
+        f"In epoch {decay_every}, the last at the full η, the training cost {at_full} "
+        f"the first epoch after the cut took off {first:.4f} and the last epoch {last:.4f}; "
+        f"validation accuracy went from {100 * val[0]:.2f} % to {100 * val[1]:.2f} % over the "
+        "decayed epochs. "
     )
     if last <= 0.1 * max(first, 0.0):
         return text + (
