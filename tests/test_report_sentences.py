@@ -86,11 +86,12 @@ def test_the_decay_sentence_says_wasted_epochs_only_when_the_cost_stops_falling(
     # decay after epoch 4: a big drop in epoch 5, then flat
     flat = decay_words(_decayed([2.0, 1.9, 1.85, 1.83, 1.75, 1.749, 1.7489, 1.7488]), 4)
     assert "In epoch 4, the last at the full η, the training cost fell by 0.0200 " in flat
-    assert "the first epoch after the cut took off 0.0800" in flat
-    assert "the last epochs add little" in flat and "not wasted" not in flat
+    assert "the first epoch after the cut took off 0.0800; the 3 epochs after that" in flat
+    assert "took off 0.0012 more, 0.5 % of the cost's fall since epoch 1" in flat
+    assert "They add little" in flat and "not wasted" not in flat
     # still falling steadily at the end
     falling = decay_words(_decayed([2.0, 1.9, 1.85, 1.83, 1.80, 1.785, 1.775, 1.765]), 4)
-    assert "not wasted" in falling and "add little" not in falling
+    assert "not wasted" in falling and "add little" not in falling  # 14.9 % of the fall
     assert decay_words(_decayed([2.0, 1.9, 1.8]), 0) == ""  # no decay: nothing to say
     # the full report's case: the cost rose a little in the last epoch at the full η
     plateau = decay_words(_decayed([2.0, 1.9, 1.85, 1.8505, 1.8498, 1.8495, 1.8494, 1.8493]), 4)

@@ -171,9 +171,7 @@ class Report:
                 ),
                 (
                     "runtime",
-                    "; ".join(self.timings)
-                    if self.timings
-                    else "–"
+                    ("; ".join(self.timings) if self.timings else "–")
                     + (f"; total {elapsed:.0f} s" if done else f"; {elapsed:.0f} s so far"),
                 ),
                 (

@@ -120,32 +120,30 @@ def final_model(
 
 
 def decay_words(history: list[EpochStats], decay_every: int) -> str:
-    """Whether the epochs after the one step decay still improve the fit: the training cost's
-    fall in the last epoch at the full η, in the first at the cut one, and in the last epoch."""
+    """Whether the epochs of a one-step decay are spent well: the training cost at the full η
+    just before the cut, the cut's first epoch, and what the epochs after that one still
+    take off, as a share of the cost's whole fall since the first epoch."""
     if not 2 <= decay_every < len(history) - 1:
         return ""
     costs = [h.train_cost for h in history]
     before = costs[decay_every - 2] - costs[decay_every - 1]
     first = costs[decay_every - 1] - costs[decay_every]
-    last = costs[-2] - costs[-1]
-    val = history[decay_every - 1].val_acc, history[-1].val_acc
+    later = costs[decay_every] - costs[-1]
+    share = later / (costs[0] - costs[-1]) if costs[0] > costs[-1] else 0.0
+    n_later = len(history) - decay_every - 1
     at_full = (
         f"fell by {before:.4f}"
         if before > 0
         else f"had stopped falling (it changed by {before:+.4f}), a plateau where the cut is due,"
     )
     text = (
-        f"In epoch {decay_every}, the last at the full η, the training cost {at_full} "
-        f"the first epoch after the cut took off {first:.4f} and the last epoch {last:.4f}; "
-        f"validation accuracy went from {100 * val[0]:.2f} % to {100 * val[1]:.2f} % over the "
-        "decayed epochs. "
+        f"In epoch {decay_every}, the last at the full η, the training cost {at_full} and "
+        f"the first epoch after the cut took off {first:.4f}; the {n_later} epochs after that "
+        f"took off {later:.4f} more, {100 * share:.1f} % of the cost's fall since epoch 1. "
     )
-    if last <= 0.1 * max(first, 0.0):
-        return text + (
-            "The cut pays off at once and the last epochs add little: a shorter schedule "
-            "would lose little."
-        )
-    return text + "The decayed epochs still lower the cost: they are not wasted."
+    if share < 0.05:
+        return text + "They add little: a schedule shorter by those epochs would lose little."
+    return text + "They still take off a real part of the cost: they are not wasted."
 
 
 def _curves_and_templates(doc: Document, run: dict, model: dict) -> None:
