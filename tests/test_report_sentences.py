@@ -95,7 +95,7 @@ def test_the_decay_sentence_says_wasted_epochs_only_when_the_cost_stops_falling(
     assert decay_words(_decayed([2.0, 1.9, 1.8]), 0) == ""  # no decay: nothing to say
     # the full report's case: the cost rose a little in the last epoch at the full η
     plateau = decay_words(_decayed([2.0, 1.9, 1.85, 1.8505, 1.8498, 1.8495, 1.8494, 1.8493]), 4)
-    assert "had stopped falling (it changed by -0.0005), a plateau" in plateau
+    assert "had stopped falling (it changed by +0.0005), a plateau" in plateau  # it rose
     assert "fell by -" not in plateau
 
 

@@ -134,7 +134,7 @@ def decay_words(history: list[EpochStats], decay_every: int) -> str:
     at_full = (
         f"fell by {before:.4f}"
         if before > 0
-        else f"had stopped falling (it changed by {before:+.4f}), a plateau where the cut is due,"
+        else f"had stopped falling (it changed by {-before:+.4f}), a plateau where the cut is due,"
     )
     text = (
         f"In epoch {decay_every}, the last at the full η, the training cost {at_full} and "
