@@ -205,7 +205,7 @@ def test_run_started_from_the_app_survives_a_dropped_terminal(
     with TmuxApp(command(out, real_data_dir), size=(80, 24), socket=tmp_path / "t") as tmux:
         tmux.wait_for(IDLE, timeout=60)
         time.sleep(1.0)  # the first frame comes before Start has the focus
-        tmux.send_keys(*["BTab"] * 11, "C-u")  # n_epochs, 11 fields before Start
+        tmux.send_keys(*["BTab"] * 12, "C-u")  # n_epochs, 12 fields before Start
         tmux.wait_for("is empty", timeout=20)  # a key sent at once after ctrl+u can be lost
         tmux.type_text("3")
         tmux.wait_for_line("n_epochs", "3", timeout=20)
