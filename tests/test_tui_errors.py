@@ -68,7 +68,7 @@ def test_missing_data_then_start(tmp_path: Path) -> None:
 def test_diverging_run_started_from_the_app(tmp_path: Path, tiny_data_dir: Path) -> None:
     with tui(tmp_path, tiny_data_dir) as app:
         app.wait_for(READY, timeout=60)
-        type_into(app, 13, "1000000")  # eta, 13 places before Start
+        type_into(app, 14, "1000000")  # eta, 14 places before Start
         type_into(app, 1, "1000000")  # lam
         app.send_keys("F5")  # start, from within a field
         assert_alive(app, "Diverged")
