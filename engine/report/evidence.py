@@ -165,6 +165,11 @@ class Verdict:
     text: str
 
 
+def listing(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def word_difference(diff: Difference, subject: str, measure: str = "test accuracy") -> Verdict:
     """'<subject> raises test accuracy by 1.90 ± 0.40 points' only when the difference is an
     effect; otherwise '<subject> makes no measurable difference to test accuracy (+0.22 ± 0.69

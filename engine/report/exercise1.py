@@ -261,13 +261,13 @@ def _template_words(rough: list[np.ndarray], groups) -> str:
         if colour:
             colours.setdefault(colour, []).append(name)
     described = "; ".join(
-        f"{_listing(names)} {colour}" + (f" ({MEANING[colour]})" if colour in MEANING else "")
+        f"{ev.listing(names)} {colour}" + (f" ({MEANING[colour]})" if colour in MEANING else "")
         for colour, names in sorted(colours.items(), key=lambda item: -len(item[1]))
     )
     lam = (0.0, 0.1, 1.0)[smooth]
     text = (
         f"Without regularisation the templates are mostly pixel noise; only the "
-        f"{_listing(clearest)} templates (the lowest r, {noisy.min():.2f}) show a faint "
+        f"{ev.listing(clearest)} templates (the lowest r, {noisy.min():.2f}) show a faint "
         f"centred blob. With λ = {lam:g} they are smooth colour blobs"
     )
     return text + (f": {described}." if described else ".")
@@ -275,7 +275,3 @@ def _template_words(rough: list[np.ndarray], groups) -> str:
 
 def _increasing(values: list[float]) -> bool:
     return all(b > a for a, b in zip(values, values[1:]))
-
-
-def _listing(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -205,7 +205,7 @@ def _steps_words(rows: dict[str, Variant], ex: Experiments, base: TrainConfig) -
     other = [key for key in differ if key not in near and not rows[key].control]
     text = f"Every row trains for the baseline's {steps} update steps" + (
         " (or the nearest whole number of epochs: "
-        + _listed([f"{rows[key].label}, {ex.steps(rows[key].config)}" for key in near])
+        + ev.listing([f"{rows[key].label}, {ex.steps(rows[key].config)}" for key in near])
         + ")"
         if near
         else ""
@@ -213,24 +213,20 @@ def _steps_words(rows: dict[str, Variant], ex: Experiments, base: TrainConfig) -
     if not other:
         return text + "."
     named = [f"{rows[key].label}, with {ex.steps(rows[key].config)}" for key in other]
-    text += " except " + _listed(named) + "."
+    text += " except " + ev.listing(named) + "."
     controlled = [rows[key].label for key in other if f"{key}_steps" in rows]
     if controlled:
         text += (
-            f" Below {_listed(controlled)}, a control row trains the baseline for as many "
+            f" Below {ev.listing(controlled)}, a control row trains the baseline for as many "
             "steps, so what more steps alone give can be told from the improvement."
         )
     bare = [rows[key].label for key in other if f"{key}_steps" not in rows]
     if bare:
         text += (
-            f" {_listed(bare).capitalize()} has no such control: its gain mixes the "
+            f" {ev.listing(bare).capitalize()} has no such control: its gain mixes the "
             "improvement with the different number of steps."
         )
     return text
-
-
-def _listed(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _gap_words(subject: str, gap: float, baseline_gap: float) -> str:
