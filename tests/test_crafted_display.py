@@ -71,7 +71,7 @@ async def test_a_click_on_a_markup_header_does_nothing_but_sort(tmp_path, monkey
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     store = write_store(tmp_path / "out")
     app = watching(store)
-    async with app.run_test(size=(400, 60)) as pilot:
+    async with app.run_test(size=(480, 60)) as pilot:
         table = app.query_one(RunsTable)
         await wait_for(pilot, lambda: len(table.snaps) == 4, timeout=20)
         for key in MARKUP_KEYS:
