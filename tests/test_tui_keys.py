@@ -8,7 +8,7 @@ import pytest
 from runstore import fixed_history, write_run
 from screen import screen_text, widget_text
 from test_tui import wait_for
-from textual.widgets import Input
+from textual.widgets import Input, TabbedContent
 
 from linclf.tui.app import LinclfApp
 from linclf.tui.widgets.epochs import EpochTable
@@ -62,6 +62,23 @@ async def test_x_in_the_runs_view_stops_nothing_hidden(tmp_path, started):
         assert started == []
         await pilot.press("1", "x")
         assert started == ["stop"]
+
+
+async def test_a_view_chosen_while_the_run_view_takes_focus_stays_chosen(tmp_path, started):
+    """The start-up focus of the Run view (a message) can arrive after a typed-ahead 4: it
+    must not switch back to the Run view, whose x would stop the run."""
+    out = tmp_path / "out"
+    write_run(out / "r1", fixed_history(2), "running")
+    app = LinclfApp(data_dir=Path("unused"), out=out, follow=out / "r1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one(EpochTable).focus()  # its pane's Focused message is still to come
+        app.action_tab("runs")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "runs"
+        await pilot.press("x")
+        await pilot.pause()
+        assert started == [] and app.is_running
+        assert app.focused is not None and app.focused.id == "runs-table"
 
 
 async def test_end_follows_the_newest_epoch_again_and_is_in_the_help(tmp_path):

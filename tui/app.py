@@ -35,6 +35,7 @@ from linclf.tui.widgets.help import HelpScreen
 from linclf.tui.widgets.runs import RunsPanel
 from linclf.tui.widgets.runview import RunView
 from linclf.tui.widgets.templates import TemplatesView
+from linclf.tui.widgets.viewtabs import ViewTabs
 
 if TYPE_CHECKING:
     from linclf.engine.records import EpochStats
@@ -112,7 +113,7 @@ class LinclfApp(App):
         yield Header()
         with Horizontal(id="main"):
             yield HyperparameterForm(self.initial_config, id="form")
-            with TabbedContent(id="tabs", initial=self.initial_view or "train"):
+            with ViewTabs(id="tabs", initial=self.initial_view or "train"):
                 with TabPane(VIEWS[0][1], id="train"):
                     yield RunView(id="run-view")
                 with TabPane(VIEWS[1][1], id="check"):
