@@ -10,6 +10,7 @@ import typer
 
 from linclf.tui.cli import check, data, report, runs, search, train, tui
 from linclf.tui.cli.errors import EXIT_FAILED, describe, internal_error_line
+from linclf.tui.cli.signals import bound_exit
 
 PROG = "linclf"
 
@@ -61,9 +62,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point for `linclf`."""
-    sys.exit(main())
+    _exit(main())
 
 
 def run_tui() -> None:
     """Console-script entry point for `linclf-tui` (same as `linclf tui`)."""
-    sys.exit(main(["tui", *sys.argv[1:]]))
+    _exit(main(["tui", *sys.argv[1:]]))
+
+
+def _exit(code: int) -> None:
+    """End the process with code; after a signal (128 + its number) within a bounded time."""
+    if code > 128:
+        bound_exit(code)
+    sys.exit(code)

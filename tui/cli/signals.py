@@ -99,6 +99,30 @@ def _exit_now(signum, frame) -> None:
     os._exit(128 + signum)
 
 
+EXIT_BOUND = 10.0  # seconds a process that a signal stopped has to end after its last line
+
+
+def bound_exit(code: int) -> None:
+    """For a process whose command a signal stopped, which has written its last line: if the
+    interpreter's exit has not ended it EXIT_BOUND seconds from now, end it then with code (stdio
+    flushed). That exit joins threads and child processes without a timeout (the manager
+    thread of concurrent.futures, multiprocessing's children), so one left behind by a
+    signal at an unlucky moment would keep the process, and the pipes it holds, for ever."""
+
+    seconds = EXIT_BOUND
+
+    def deadline() -> None:
+        threading.Event().wait(seconds)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a dead terminal, a closed stream
+                pass
+        os._exit(code)
+
+    threading.Thread(target=deadline, name="exit-deadline", daemon=True).start()
+
+
 def end_at_next_signal(signums=SIGNALS) -> None:
     """For a process that is ending anyway (a signal stopped its command): a further signal
     (of signums, the ones the command caught) ends it at once, with 128 + its number and no
