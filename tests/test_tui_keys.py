@@ -8,6 +8,7 @@ import pytest
 from runstore import fixed_history, write_run
 from screen import screen_text, widget_text
 from test_tui import wait_for
+from textual import events
 from textual.widgets import Input, TabbedContent
 
 from linclf.tui.app import LinclfApp
@@ -79,6 +80,26 @@ async def test_a_view_chosen_while_the_run_view_takes_focus_stays_chosen(tmp_pat
         await pilot.pause()
         assert started == [] and app.is_running
         assert app.focused is not None and app.focused.id == "runs-table"
+
+
+@pytest.mark.parametrize("field", ["#n_epochs", "#filter-input"])
+async def test_keys_read_in_one_chunk_edit_a_field_in_order(tmp_path, field):
+    """A busy machine over SSH reads several keys at once: backspace and the arrows act
+    where they were typed, not after the digits that followed them."""
+    app = LinclfApp(data_dir=Path("unused"), out=tmp_path / "out")
+    async with app.run_test(size=(120, 40)) as pilot:
+        if field == "#filter-input":
+            await pilot.press("4", "slash")
+        text = app.query_one(field, Input)
+        text.focus()
+        text.value = "40"
+        await pilot.pause()
+        keys = ["end", "backspace", "backspace", "2", "0", "0", "home", "right", "delete", "1"]
+        for key in keys:  # as the driver posts a chunk: no waiting between keys
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause()
+        await wait_for(pilot, lambda: text.value == "210", timeout=5)
+        assert app.is_running and app.focused is text
 
 
 async def test_end_follows_the_newest_epoch_again_and_is_in_the_help(tmp_path):

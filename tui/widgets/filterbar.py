@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from linclf.engine.insight.runfilter import Condition, FilterError, parse_line
 from linclf.engine.text import printable
+from linclf.tui.widgets.typed import TypedInput
 
 PLACEHOLDER = "filter: eta>=0.01 status=completed head=sigmoid val_acc>40% tags=best"
 HINT = "Enter applies (empty: no filter) · OP: = != < <= > >= ~ !~ · quote a value with spaces"
@@ -44,7 +45,7 @@ class FilterBar(Vertical):
         self.text = ""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=PLACEHOLDER, id="filter-input")
+        yield TypedInput(placeholder=PLACEHOLDER, id="filter-input")
         yield Static(id="filter-note")
 
     def focus_input(self) -> None:

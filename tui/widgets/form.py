@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from linclf.engine.config import ConfigField, TrainConfig, config_fields
+from linclf.tui.widgets.typed import TypedInput
 
 # The spec's four required settings (Exercise 1): every field as the spec has it (40 epochs,
 # n_batch 100, seed 42, softmax, batch 1 / batch 2 / test, no augmentation) but λ and η.
@@ -94,7 +95,7 @@ class HyperparameterForm(VerticalScroll):
                 options = [(label, choice) for choice, label in spec.param.choices]
                 yield Select(options, value=value, allow_blank=False, id=spec.name, compact=True)
             else:
-                yield Input(_text(value), id=spec.name, compact=True)
+                yield TypedInput(_text(value), id=spec.name, compact=True)
         yield Static("", id=f"{spec.name}-error", classes="field-error")
 
     def compose(self) -> ComposeResult:

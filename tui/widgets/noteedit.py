@@ -17,6 +17,7 @@ from textual.widgets import Input, Label, Static
 from linclf.engine.errors import LinclfError
 from linclf.engine.insight import notes
 from linclf.engine.text import printable
+from linclf.tui.widgets.typed import TypedInput
 
 
 class NoteEditor(ModalScreen[notes.Notes | None]):
@@ -37,8 +38,8 @@ class NoteEditor(ModalScreen[notes.Notes | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(f"Note and tags of {printable(self.run_dir.name)[:60]}"))
-            yield Input(self.current.note, placeholder="note (one line)", id="note")
-            yield Input(
+            yield TypedInput(self.current.note, placeholder="note (one line)", id="note")
+            yield TypedInput(
                 " ".join(self.current.tags), placeholder="tags, separated by spaces", id="tags"
             )
             yield Static(Text("Enter saves · Escape cancels", style="dim"), id="note-error")
