@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from linclf.engine.config import TrainConfig
 from linclf.engine.data.splits import Splits
 from linclf.engine.errors import RunDirError
@@ -62,6 +64,7 @@ class RecordedRun:
     summary: dict  # run.json with the history and the folder: `linclf train --json`
     test: TestScores | None  # the test set scored once (None without a test split)
     dir: Path
+    model: dict  # W, b of the normalised pixels (whitening folded in): saved, drawn, handed on
 
 
 def _nothing(_: object) -> None:
@@ -95,15 +98,16 @@ def train_and_record(
             recorder.epoch(stats, data.pixel_net(training.stats_net))
             on_epoch(stats)
         test = None
+        model = data.pixel_net(training.net)
         if training.history:
             if data.test is not None:  # Training scored it with its last epoch, unless diverged
                 test = training.test_scores or score_test(training.net, data.test, config.head)
-            recorder.save_weights(data.pixel_net(training.net))
+            recorder.save_weights(model)
         recorder.write_history_csv()
         if drawer is not None and training.history:
-            _draw(drawer, recorder.dir, config, recorder.history, training, test)
+            _draw(drawer, recorder.dir, config, recorder.history, model["W"], test)
         summary = recorder.end(training.status, test)
-    return RecordedRun(training, summary, test, recorder.dir)
+    return RecordedRun(training, summary, test, recorder.dir, model)
 
 
 def _draw(
@@ -111,12 +115,11 @@ def _draw(
     run_dir: Path,
     config: TrainConfig,
     history: list[EpochStats],
-    training: Training,
+    W: np.ndarray,
     test: TestScores | None,
 ) -> None:
     from linclf.engine.training import plots
 
-    W = training.data.pixel_net(training.net)["W"]
     jobs = plots.run_plots(run_dir, config, history, W, test)
     try:
         drawer.draw_all(jobs)

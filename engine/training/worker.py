@@ -69,7 +69,7 @@ def train_one(
         result.update(
             status=run.summary["status"],
             history=run.summary["history"],
-            model={**data.pixel_net(run.training.net), "mean": data.mean, "std": data.std},
+            model={**run.model, "mean": data.mean, "std": data.std},
         )
     except Exception as err:  # noqa: BLE001 - a failed run is a result, not a crashed search
         result["error"] = f"{type(err).__name__}: {err}"
